@@ -1,0 +1,205 @@
+//! Sigmoid, tanh and ReLU with their derivatives: scalar references and SIMD.
+//!
+//! ```text
+//! σ(x)    = 1 / (1 + e^(−x))          σ′(x)    = σ(x)·(1 − σ(x))
+//! tanh(x) = 1 − 2 / (e^(2x) + 1)      tanh′(x) = 1 − tanh²(x)
+//! relu(x) = max(x, 0)                 relu′(x) = 1 if x > 0 else 0   (relu′(0) = 0)
+//! ```
+//!
+//! Each function is written once over [`Lanes`]: [`Activation::apply_simd`]
+//! runs it on `f32x16`, and the scalar twin [`Activation::apply_scalar`] on
+//! `f32` with the standard library's `exp`. [`Activation::apply_naive`] is the
+//! textbook formula with `f32::exp` / `f32::tanh`, the benchmark baseline.
+//! Derivatives are taken from the output `y = f(x)` (and from `x` for ReLU), so
+//! a layer can keep f′(a) without a second pass.
+//!
+//! Special values: σ(−∞) = 0, σ(+∞) = 1, tanh(±∞) = ±1, ±0 map to σ = ½ and
+//! tanh(±0) = ±0, NaN passes through. Outputs stay inside [0, 1] and [−1, 1].
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+use crate::simd::Lanes;
+use rayon::prelude::*;
+use wide::f32x16;
+
+/// An activation function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// The logistic sigmoid.
+    Sigmoid,
+    /// The hyperbolic tangent.
+    Tanh,
+    /// The rectified linear unit.
+    Relu,
+}
+
+/// Unknown activation name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownActivation(pub String);
+
+impl core::fmt::Display for UnknownActivation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "unknown activation `{}` (expected sigmoid, tanh or relu)", self.0)
+    }
+}
+impl std::error::Error for UnknownActivation {}
+
+/// Elements per rayon task in the parallel paths.
+pub const PAR_CHUNK: usize = 1 << 15;
+
+impl Activation {
+    /// All activations, in the experiment's order.
+    pub const ALL: [Activation; 3] = [Activation::Sigmoid, Activation::Tanh, Activation::Relu];
+
+    /// The stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn parse(s: &str) -> Result<Activation, UnknownActivation> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "sigmoid" | "logistic" => Ok(Activation::Sigmoid),
+            "tanh" => Ok(Activation::Tanh),
+            "relu" => Ok(Activation::Relu),
+            _ => Err(UnknownActivation(s.to_string())),
+        }
+    }
+
+    /// f(x) for any lane width: the one body behind the SIMD path and its scalar twin.
+    #[inline(always)]
+    pub fn eval<V: Lanes>(self, x: V) -> V {
+        let one = V::splat(1.0);
+        match self {
+            Activation::Sigmoid => one / (one + (-x).exp()),
+            Activation::Tanh => {
+                // 1 − 2/(e^{2x}+1) loses relative accuracy near 0, so small |x| use x·(odd poly);
+                // selection keeps NaN (NaN > t is false → poly branch, which propagates NaN).
+                let e = (x + x).exp();
+                let big = one - V::splat(2.0) / (e + one);
+                let x2 = x * x;
+                // tanh x = x(1 − x²/3 + 2x⁴/15 − 17x⁶/315 + 62x⁸/2835), |x| ≤ 0.0625: error < 1e-12
+                let poly = x
+                    * V::splat(62.0 / 2835.0)
+                        .mul_add(x2, V::splat(-17.0 / 315.0))
+                        .mul_add(x2, V::splat(2.0 / 15.0))
+                        .mul_add(x2, V::splat(-1.0 / 3.0))
+                        .mul_add(x2, one);
+                x2.select_gt(V::splat(0.0625 * 0.0625), big, poly)
+            }
+            Activation::Relu => x.max0(),
+        }
+    }
+
+    /// f′ from the input `x` and the output `y = f(x)`.
+    #[inline(always)]
+    pub fn derivative_from<V: Lanes>(self, x: V, y: V) -> V {
+        let one = V::splat(1.0);
+        match self {
+            Activation::Sigmoid => y * (one - y),
+            Activation::Tanh => one - y * y,
+            Activation::Relu => x.select_gt(V::splat(0.0), one, V::splat(0.0)),
+        }
+    }
+
+    /// Textbook scalar f(x) with `f32::exp` / `f32::tanh`: the naive baseline.
+    #[inline]
+    pub fn naive(self, x: f32) -> f32 {
+        match self {
+            Activation::Sigmoid => 1.0 / (1.0 + (-x).exp()),
+            Activation::Tanh => x.tanh(),
+            Activation::Relu => {
+                if x > 0.0 {
+                    x
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// Textbook scalar f′(x).
+    #[inline]
+    pub fn naive_derivative(self, x: f32) -> f32 {
+        match self {
+            Activation::Sigmoid => {
+                let s = self.naive(x);
+                s * (1.0 - s)
+            }
+            Activation::Tanh => {
+                let t = x.tanh();
+                1.0 - t * t
+            }
+            Activation::Relu => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// `out[i] = f(x[i])` with the naive scalar formula.
+    pub fn apply_naive(self, x: &[f32], out: &mut [f32]) {
+        assert_eq!(x.len(), out.len(), "input and output lengths differ");
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = self.naive(v);
+        }
+    }
+
+    /// `out[i] = f(x[i])` with the scalar twin of the SIMD body.
+    pub fn apply_scalar(self, x: &[f32], out: &mut [f32]) {
+        assert_eq!(x.len(), out.len(), "input and output lengths differ");
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = self.eval::<f32>(v);
+        }
+    }
+
+    /// `out[i] = f(x[i])` with `f32x16`; the tail runs the scalar twin.
+    pub fn apply_simd(self, x: &[f32], out: &mut [f32]) {
+        assert_eq!(x.len(), out.len(), "input and output lengths differ");
+        match self {
+            Activation::Sigmoid => map_simd(x, out, |v| Activation::Sigmoid.eval(v)),
+            Activation::Tanh => map_simd(x, out, |v| Activation::Tanh.eval(v)),
+            Activation::Relu => map_simd(x, out, |v| Activation::Relu.eval(v)),
+        }
+    }
+
+    /// [`apply_simd`](Self::apply_simd) over the rayon pool, in chunks of [`PAR_CHUNK`].
+    pub fn apply_simd_par(self, x: &[f32], out: &mut [f32]) {
+        assert_eq!(x.len(), out.len(), "input and output lengths differ");
+        out.par_chunks_mut(PAR_CHUNK)
+            .zip(x.par_chunks(PAR_CHUNK))
+            .for_each(|(o, i)| self.apply_simd(i, o));
+    }
+
+    /// In place: `x[i] = f(x[i])` with `f32x16`.
+    pub fn apply_simd_in_place(self, x: &mut [f32]) {
+        let mut chunks = x.chunks_exact_mut(16);
+        for c in &mut chunks {
+            let v = f32x16::from(&*c);
+            c.copy_from_slice(self.eval(v).as_array());
+        }
+        for v in chunks.into_remainder() {
+            *v = self.eval::<f32>(*v);
+        }
+    }
+}
+
+#[inline(always)]
+fn map_simd(x: &[f32], out: &mut [f32], f: impl Fn(f32x16) -> f32x16) {
+    let mut oc = out.chunks_exact_mut(16);
+    let mut ic = x.chunks_exact(16);
+    for (o, i) in (&mut oc).zip(&mut ic) {
+        o.copy_from_slice(f(f32x16::from(i)).as_array());
+    }
+    for (o, &i) in oc.into_remainder().iter_mut().zip(ic.remainder()) {
+        let v = f(f32x16::splat(i));
+        *o = v.as_array()[0];
+    }
+}

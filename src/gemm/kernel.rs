@@ -1,0 +1,105 @@
+//! The micro-kernel: an `MR × (NVK·16)` tile of C accumulated in registers.
+//!
+//! For `p` in `0..kc`, the kernel loads `NVK` vectors of the packed B
+//! micro-panel and broadcasts `MR` elements of A, and does `MR·NVK` FMAs:
+//!
+//! ```text
+//! acc[i][v] += A[i, p] · B~[p, v·16 .. v·16+16]
+//! ```
+//!
+//! A is read through strides `(rsa, csa)`: `(1, MR)` for a packed A~ panel, or
+//! the matrix's own strides when A is read in place. One generic body over
+//! [`Lanes`] serves every tile width (`NVK` = 1, 2, …): the compiler unrolls the
+//! constant loops and keeps `acc` in registers. [`store_tile`] then writes
+//! `α·acc + β·C` (`β = 0`: C is not read).
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+use crate::simd::Lanes;
+
+/// Floats of the largest tile the scratch buffer of edge write-backs holds.
+pub const MAX_TILE: usize = 1024;
+
+/// `acc = A[0..MR, 0..kc] · B~[0..kc, 0..NVK·N]`.
+///
+/// # Safety
+/// `a + i·rsa + p·csa` must be readable for `i < MR`, `p < kc`, and `b` must be
+/// readable for `kc · NVK · V::N` floats.
+#[inline(always)]
+pub unsafe fn kernel<V: Lanes, const MR: usize, const NVK: usize>(
+    kc: usize,
+    a: *const f32,
+    rsa: usize,
+    csa: usize,
+    b: *const f32,
+) -> [[V; NVK]; MR] {
+    let mut acc = [[V::splat(0.0); NVK]; MR];
+    let step = NVK * V::N;
+    for p in 0..kc {
+        // SAFETY: `p < kc`, so the B row `p` lies inside the packed panel.
+        let bp = unsafe { b.add(p * step) };
+        // SAFETY: each of the NVK vectors of row `p` is inside the panel.
+        let bv: [V; NVK] = core::array::from_fn(|v| unsafe { V::load(bp.add(v * V::N)) });
+        // SAFETY: `p < kc` keeps the A column inside the caller's guarantee.
+        let ap = unsafe { a.add(p * csa) };
+        for (i, row) in acc.iter_mut().enumerate() {
+            // SAFETY: `i < MR`: the element A[i, p] is readable by the contract.
+            let ai = V::splat(unsafe { *ap.add(i * rsa) });
+            for (v, c) in row.iter_mut().enumerate() {
+                *c = ai.mul_add(bv[v], *c);
+            }
+        }
+    }
+    acc
+}
+
+/// Writes `C[0..mr, 0..nr] ← α·acc + β·C`.
+///
+/// # Safety
+/// `c + i·rsc + j·csc` must be valid for reads and writes for `i < mr`,
+/// `j < nr`, with no other thread touching them; `mr ≤ MR`, `nr ≤ NVK·V::N`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn store_tile<V: Lanes, const MR: usize, const NVK: usize>(
+    acc: &[[V; NVK]; MR],
+    c: *mut f32,
+    rsc: usize,
+    csc: usize,
+    mr: usize,
+    nr: usize,
+    alpha: f32,
+    beta: f32,
+) {
+    let (va, vb) = (V::splat(alpha), V::splat(beta));
+    if mr == MR && nr == NVK * V::N && csc == 1 {
+        for (i, row) in acc.iter().enumerate() {
+            for (v, x) in row.iter().enumerate() {
+                // SAFETY: full tile, unit column stride: these N floats are in C's view.
+                unsafe {
+                    let p = c.add(i * rsc + v * V::N);
+                    let r = if beta == 0.0 { *x * va } else { *x * va + vb * V::load(p) };
+                    r.store(p);
+                }
+            }
+        }
+        return;
+    }
+    let width = NVK * V::N;
+    assert!(MR * width <= MAX_TILE, "register tile larger than the scratch tile");
+    let mut tile = [0f32; MAX_TILE];
+    for (i, row) in acc.iter().enumerate() {
+        for (v, x) in row.iter().enumerate() {
+            // SAFETY: `i·width + v·N + N ≤ MR·NVK·N ≤ MAX_TILE`.
+            unsafe { x.store(tile.as_mut_ptr().add(i * width + v * V::N)) };
+        }
+    }
+    for i in 0..mr {
+        for j in 0..nr {
+            // SAFETY: `i < mr`, `j < nr`: inside C's view by the contract.
+            unsafe {
+                let p = c.add(i * rsc + j * csc);
+                let r = alpha * tile[i * width + j];
+                *p = if beta == 0.0 { r } else { r + beta * *p };
+            }
+        }
+    }
+}

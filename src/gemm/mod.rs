@@ -1,0 +1,372 @@
+//! Single-precision GEMM, `C ← α·A·B + β·C`, BLIS style, with a naive twin.
+//!
+//! Operands are strided views ([`MatRef`], [`MatMut`]), validated once, so
+//! transposes cost nothing. `β = 0` ignores C's old contents (NaN included) and
+//! `α = 0` skips the product, as BLAS does.
+//!
+//! # The loop nest (Goto & van de Geijn 2008; Van Zee & van de Geijn, BLIS, 2015)
+//! ```text
+//! LOOP 5  jc over n in steps of NC      B block of NC columns
+//! LOOP 4  pc over k in steps of KC      pack B[pc.., jc..] → B~ (KC × NC, in L3)
+//! LOOP 3  ic over m in steps of MC      pack A[ic.., pc..] → A~ (MC × KC, in L2)   ← rayon
+//! LOOP 2  jr over NC in steps of NR     B~ micro-panel (KC × NR, in L1)
+//! LOOP 1  ir over MC in steps of MR     micro-kernel: MR × NR tile of C in registers
+//! ```
+//! The constants are derived in [`archparams`]. When C has few columns
+//! (`n < PACK_A_MIN_N`) A is read in place rather than packed, since packing
+//! it would cost as much as the product saves.
+//!
+//! # Determinism
+//! K is never split across threads, and every element of C is summed by the
+//! same FMA sequence over `p = 0..k` whichever thread computes its tile, so
+//! [`sgemm_par`] gives the same bytes for any thread count, equal to [`sgemm`].
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+pub mod archparams;
+pub mod kernel;
+pub mod naive;
+pub mod packing;
+mod view;
+
+pub use view::{MatMut, MatRef};
+
+use archparams::{KC, MC, MR, NC, NR, NV, PACK_A_MIN_N, Vector};
+use packing::{AlignedBuf, pack_a, pack_b, packed_b_len};
+use rayon::prelude::*;
+use std::cell::RefCell;
+
+/// A GEMM argument was invalid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GemmError {
+    /// A view reaches past the end of its slice.
+    OutOfBounds {
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+        /// Row stride.
+        rs: usize,
+        /// Column stride.
+        cs: usize,
+        /// Slice length.
+        len: usize,
+    },
+    /// A mutable view maps two elements to one slot.
+    Aliasing {
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+        /// Row stride.
+        rs: usize,
+        /// Column stride.
+        cs: usize,
+    },
+    /// Shapes do not chain: A is m×k, B is k×n, C must be m×n.
+    DimMismatch {
+        /// A's shape.
+        a: (usize, usize),
+        /// B's shape.
+        b: (usize, usize),
+        /// C's shape.
+        c: (usize, usize),
+    },
+}
+
+impl core::fmt::Display for GemmError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            GemmError::OutOfBounds { rows, cols, rs, cs, len } => write!(
+                f,
+                "a {rows}x{cols} view with strides ({rs}, {cs}) overruns a slice of {len} floats"
+            ),
+            GemmError::Aliasing { rows, cols, rs, cs } => write!(
+                f,
+                "a mutable {rows}x{cols} view with strides ({rs}, {cs}) maps two elements to one slot"
+            ),
+            GemmError::DimMismatch { a, b, c } => write!(
+                f,
+                "shapes do not chain: A {}x{}, B {}x{}, C {}x{}",
+                a.0, a.1, b.0, b.1, c.0, c.1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GemmError {}
+
+pub(crate) fn check_dims(a: &MatRef, b: &MatRef, c: &MatMut) -> Result<(), GemmError> {
+    if a.cols != b.rows || c.rows != a.rows || c.cols != b.cols {
+        return Err(GemmError::DimMismatch {
+            a: (a.rows, a.cols),
+            b: (b.rows, b.cols),
+            c: (c.rows, c.cols),
+        });
+    }
+    Ok(())
+}
+
+/// `C ← α·A·B + β·C`, blocked and packed, on this thread.
+pub fn sgemm(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+    gemm(alpha, a, BSource::View(b), beta, c, false)
+}
+
+/// `C ← α·A·B + β·C`, with the MC blocks of LOOP 3 spread over the rayon pool.
+pub fn sgemm_par(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+    gemm(alpha, a, BSource::View(b), beta, c, true)
+}
+
+/// `C ← α·A·B + β·C` with a B packed beforehand (reused across many A's).
+pub fn sgemm_packed(alpha: f32, a: MatRef, b: &PackedB, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+    gemm(alpha, a, BSource::Packed(b), beta, c, false)
+}
+
+/// `C ← α·A·B + β·C` through `matrixmultiply::sgemm` (the benchmark's peer).
+pub fn sgemm_matrixmultiply(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+    check_dims(&a, &b, c)?;
+    if c.rows == 0 || c.cols == 0 {
+        return Ok(());
+    }
+    // SAFETY: the three views were validated against their slices, and C's
+    // elements are distinct slots; matrixmultiply reads and writes exactly
+    // the elements of these shapes and strides.
+    unsafe {
+        matrixmultiply::sgemm(
+            c.rows,
+            a.cols,
+            c.cols,
+            alpha,
+            a.data.as_ptr(),
+            a.rs as isize,
+            a.cs as isize,
+            b.data.as_ptr(),
+            b.rs as isize,
+            b.cs as isize,
+            beta,
+            c.data.as_mut_ptr(),
+            c.rs as isize,
+            c.cs as isize,
+        );
+    }
+    Ok(())
+}
+
+/// B packed into KC × NC slabs, for reuse across calls.
+#[derive(Debug)]
+pub struct PackedB {
+    k: usize,
+    n: usize,
+    /// Slab (jc, pc) starts at `offsets[jc/NC][pc/KC]`.
+    offsets: Vec<Vec<usize>>,
+    buf: AlignedBuf,
+}
+
+impl PackedB {
+    /// Packs all of `b`.
+    pub fn new(b: MatRef) -> PackedB {
+        let (k, n) = (b.rows, b.cols);
+        let mut offsets = Vec::new();
+        let mut total = 0;
+        for jc in (0..n).step_by(NC) {
+            let nc = NC.min(n - jc);
+            let mut row = Vec::new();
+            for pc in (0..k).step_by(KC) {
+                row.push(total);
+                total += packed_b_len(KC.min(k - pc), nc);
+            }
+            offsets.push(row);
+        }
+        let mut buf = AlignedBuf::default();
+        let dst = buf.get(total);
+        for (ji, jc) in (0..n).step_by(NC).enumerate() {
+            let nc = NC.min(n - jc);
+            for (pi, pc) in (0..k).step_by(KC).enumerate() {
+                let kc = KC.min(k - pc);
+                let off = offsets[ji][pi];
+                pack_b(&b, pc, jc, kc, nc, &mut dst[off..off + packed_b_len(kc, nc)]);
+            }
+        }
+        PackedB { k, n, offsets, buf }
+    }
+
+    /// Rows of B.
+    pub fn rows(&self) -> usize {
+        self.k
+    }
+
+    /// Columns of B.
+    pub fn cols(&self) -> usize {
+        self.n
+    }
+}
+
+enum BSource<'a, 'b> {
+    View(MatRef<'a>),
+    Packed(&'b PackedB),
+}
+
+thread_local! {
+    static B_BUF: RefCell<AlignedBuf> = RefCell::default();
+    static A_BUF: RefCell<AlignedBuf> = RefCell::default();
+}
+
+/// Runs `f` with a reusable per-thread buffer, or a fresh one if it is in use.
+fn with_buf<R>(key: &'static std::thread::LocalKey<RefCell<AlignedBuf>>, f: impl FnOnce(&mut AlignedBuf) -> R) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut b) => f(&mut b),
+        Err(_) => f(&mut AlignedBuf::default()),
+    })
+}
+
+#[derive(Clone, Copy)]
+struct CPtr(*mut f32);
+// SAFETY: the pointer is only used to write disjoint row blocks of C, one per
+// task, and C's view guarantees distinct slots for distinct elements.
+unsafe impl Send for CPtr {}
+// SAFETY: as above; tasks never touch the same element.
+unsafe impl Sync for CPtr {}
+
+fn scale_c(beta: f32, c: &mut MatMut) {
+    for i in 0..c.rows {
+        for j in 0..c.cols {
+            let x = c.at_mut(i, j);
+            *x = if beta == 0.0 { 0.0 } else { beta * *x };
+        }
+    }
+}
+
+fn gemm(alpha: f32, a: MatRef, b: BSource, beta: f32, c: &mut MatMut, par: bool) -> Result<(), GemmError> {
+    let (bk, bn) = match &b {
+        BSource::View(v) => (v.rows, v.cols),
+        BSource::Packed(p) => (p.k, p.n),
+    };
+    if a.cols != bk || c.rows != a.rows || c.cols != bn {
+        return Err(GemmError::DimMismatch { a: (a.rows, a.cols), b: (bk, bn), c: (c.rows, c.cols) });
+    }
+    let (m, n, k) = (c.rows, c.cols, a.cols);
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if alpha == 0.0 || k == 0 {
+        scale_c(beta, c);
+        return Ok(());
+    }
+    let pack = n >= PACK_A_MIN_N;
+    let cp = CPtr(c.data.as_mut_ptr());
+    let (rsc, csc) = (c.rs, c.cs);
+    let mc_step = if par {
+        let per_task = m.div_ceil(2 * rayon::current_num_threads().max(1));
+        per_task.div_ceil(MR).clamp(1, MC / MR) * MR
+    } else {
+        MC
+    };
+    with_buf(&B_BUF, |bbuf| {
+        for (ji, jc) in (0..n).step_by(NC).enumerate() {
+            // LOOP 5: a block of NC columns of B and C.
+            let nc = NC.min(n - jc);
+            for (pi, pc) in (0..k).step_by(KC).enumerate() {
+                // LOOP 4: a KC-deep slab; B[pc.., jc..] packed into B~.
+                let kc = KC.min(k - pc);
+                let bp: &[f32] = match &b {
+                    BSource::View(v) => {
+                        let dst = bbuf.get(packed_b_len(kc, nc));
+                        pack_b(v, pc, jc, kc, nc, dst);
+                        dst
+                    }
+                    BSource::Packed(p) => {
+                        let off = p.offsets[ji][pi];
+                        &p.buf.floats()[off..off + packed_b_len(kc, nc)]
+                    }
+                };
+                let beta_l = if pc == 0 { beta } else { 1.0 };
+                let blk = Block { a: &a, bp, pc, kc, jc, nc, pack, c: cp, rsc, csc, alpha, beta: beta_l };
+                // LOOP 3: MC rows of A and C.
+                if par {
+                    (0..m.div_ceil(mc_step)).into_par_iter().for_each(|bi| {
+                        let ic = bi * mc_step;
+                        blk.run(ic, mc_step.min(m - ic));
+                    });
+                } else {
+                    for ic in (0..m).step_by(mc_step) {
+                        blk.run(ic, mc_step.min(m - ic));
+                    }
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+/// One LOOP 4 slab, shared by the LOOP 3 tasks.
+struct Block<'x> {
+    a: &'x MatRef<'x>,
+    bp: &'x [f32],
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    pack: bool,
+    c: CPtr,
+    rsc: usize,
+    csc: usize,
+    alpha: f32,
+    beta: f32,
+}
+
+// SAFETY: `Block` only reads shared data, and its C pointer is written by
+// `run` on row blocks that the caller keeps disjoint across threads.
+unsafe impl Sync for Block<'_> {}
+
+impl Block<'_> {
+    /// LOOPs 2 and 1 over rows `ic .. ic+mc` of this slab.
+    fn run(&self, ic: usize, mc: usize) {
+        let (a, kc) = (self.a, self.kc);
+        with_buf(&A_BUF, |abuf| {
+            // The A source: a packed A~ block, or A in place with its last
+            // partial MR rows packed (the kernel always reads MR full rows).
+            let full = if self.pack { 0 } else { mc / MR * MR };
+            let packed_rows = mc - full;
+            let ap = abuf.get(packed_rows.div_ceil(MR) * MR * kc);
+            if packed_rows > 0 {
+                pack_a(a, ic + full, self.pc, packed_rows, kc, ap);
+            }
+            for q in 0..self.nc.div_ceil(NR) {
+                // LOOP 2: one B~ micro-panel of NR columns.
+                let w = NR.min(self.nc - q * NR);
+                let nvk = w.div_ceil(16);
+                let bq = &self.bp[q * kc * NR..];
+                for r in 0..mc.div_ceil(MR) {
+                    // LOOP 1: one MR × NR tile of C.
+                    let h = MR.min(mc - r * MR);
+                    let row = r * MR;
+                    let (aptr, rsa, csa) = if row < full {
+                        // SAFETY: rows ic+row .. ic+row+MR and columns pc .. pc+kc are inside A's view.
+                        (unsafe { a.data.as_ptr().add((ic + row) * a.rs + self.pc * a.cs) }, a.rs, a.cs)
+                    } else {
+                        (ap[(row - full) * kc..].as_ptr(), 1, MR)
+                    };
+                    // SAFETY: element (ic+row, jc+q·NR) is inside C's view (row < mc, q·NR < nc).
+                    let cptr = unsafe { self.c.0.add((ic + row) * self.rsc + (self.jc + q * NR) * self.csc) };
+                    macro_rules! tile {
+                        ($nvk:literal) => {{
+                            // SAFETY: A rows/columns are in the view or the packed buffer
+                            // (MR rows × kc), the B~ panel holds kc × nvk·16 floats, and the
+                            // h × w tile of C is inside C's view and written by this task only.
+                            unsafe {
+                                let acc = kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, csa, bq.as_ptr());
+                                kernel::store_tile::<Vector, MR, $nvk>(&acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta);
+                            }
+                        }};
+                    }
+                    match nvk {
+                        1 => tile!(1),
+                        2 if NV >= 2 => tile!(2),
+                        3 if NV >= 3 => tile!(3),
+                        4 if NV >= 4 => tile!(4),
+                        _ => unreachable!("panel wider than NR"),
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,105 @@
+//! Packing: copies of A and B blocks into contiguous, aligned micro-panels.
+//!
+//! * B~ (`kc × nc`, LOOP 4/5): panel `q` holds columns `q·NR .. q·NR + w` as `kc`
+//!   rows of `nvk·16` floats, `nvk = ⌈w/16⌉`, zero-padded past `w`. Every panel
+//!   but the last is `NR` wide, so panel `q` starts at `q·kc·NR`.
+//! * A~ (`mc × kc`, LOOP 3): panel `r` holds rows `r·MR .. r·MR + h` as `kc`
+//!   columns of `MR` floats (zero-padded past `h`), so the kernel reads it with
+//!   strides `(1, MR)`.
+//!
+//! Sources are read through their strides, so a transposed operand is packed
+//! straight from the untransposed buffer.
+#![forbid(unsafe_code)]
+
+use super::MatRef;
+use super::archparams::{MR, NR};
+use wide::f32x16;
+
+/// A 64-byte aligned, reusable float buffer.
+#[derive(Default, Debug)]
+pub struct AlignedBuf {
+    v: Vec<f32x16>,
+}
+
+impl AlignedBuf {
+    /// The first `len` floats, zeroed only when the buffer had to grow.
+    pub fn get(&mut self, len: usize) -> &mut [f32] {
+        let vecs = len.div_ceil(16);
+        if self.v.len() < vecs {
+            self.v.resize(vecs, f32x16::splat(0.0));
+        }
+        &mut wide::bytemuck::cast_slice_mut::<f32x16, f32>(&mut self.v)[..len]
+    }
+
+    /// All floats held.
+    pub fn floats(&self) -> &[f32] {
+        wide::bytemuck::cast_slice::<f32x16, f32>(&self.v)
+    }
+}
+
+/// Width in floats of B~ panel `q` of a block `nc` wide.
+#[inline]
+pub fn panel_width(nc: usize, q: usize) -> usize {
+    let w = (nc - q * NR).min(NR);
+    w.div_ceil(16) * 16
+}
+
+/// Floats needed for B~ of `kc × nc`.
+pub fn packed_b_len(kc: usize, nc: usize) -> usize {
+    let full = nc / NR;
+    let rest = nc - full * NR;
+    kc * (full * NR + rest.div_ceil(16) * 16)
+}
+
+/// Packs `B[pc .. pc+kc, jc .. jc+nc]` into `dst` (B~ layout above).
+pub fn pack_b(b: &MatRef, pc: usize, jc: usize, kc: usize, nc: usize, dst: &mut [f32]) {
+    let mut off = 0;
+    for q in 0..nc.div_ceil(NR) {
+        let w = (nc - q * NR).min(NR);
+        let pw = panel_width(nc, q);
+        let panel = &mut dst[off..off + kc * pw];
+        for p in 0..kc {
+            let row = &mut panel[p * pw..(p + 1) * pw];
+            let base = (pc + p) * b.rs + (jc + q * NR) * b.cs;
+            if b.cs == 1 {
+                row[..w].copy_from_slice(&b.data[base..base + w]);
+            } else {
+                for (j, x) in row[..w].iter_mut().enumerate() {
+                    *x = b.data[base + j * b.cs];
+                }
+            }
+            row[w..].fill(0.0);
+        }
+        off += kc * pw;
+    }
+}
+
+/// Packs `A[ic .. ic+mc, pc .. pc+kc]` into `dst` (A~ layout above).
+pub fn pack_a(a: &MatRef, ic: usize, pc: usize, mc: usize, kc: usize, dst: &mut [f32]) {
+    for r in 0..mc.div_ceil(MR) {
+        let h = (mc - r * MR).min(MR);
+        let panel = &mut dst[r * MR * kc..(r + 1) * MR * kc];
+        let row0 = ic + r * MR;
+        if a.rs == 1 {
+            // Column-major source: MR consecutive floats per column.
+            for p in 0..kc {
+                let base = row0 + (pc + p) * a.cs;
+                panel[p * MR..p * MR + h].copy_from_slice(&a.data[base..base + h]);
+                panel[p * MR + h..(p + 1) * MR].fill(0.0);
+            }
+        } else {
+            for i in 0..MR {
+                if i < h {
+                    let base = (row0 + i) * a.rs + pc * a.cs;
+                    for p in 0..kc {
+                        panel[p * MR + i] = a.data[base + p * a.cs];
+                    }
+                } else {
+                    for p in 0..kc {
+                        panel[p * MR + i] = 0.0;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! weightinit: neural-network weight initialization, made exact, fast and measurable.
+//!
+//! The crate reproduces the classic experiment (Saito, *Deep Learning from
+//! Scratch*, §6.2): a batch of N(0, 1) inputs through square layers without
+//! bias, weights from one initializer, and per-layer activation and gradient
+//! statistics. Each hot path has a plain reference beside it:
+//!
+//! | floor | module | fast path | reference |
+//! |---|---|---|---|
+//! | 0 | [`simd`] | `f32x16` / `f32x8` | `f32` |
+//! | 1 | [`rng`] | xoshiro256++ in 16 SIMD lanes | the same lanes, scalar |
+//! | 1 | [`gemm`] | packed, register-tiled, rayon | triple loop |
+//! | 1 | [`activation`] | `wide` sigmoid/tanh/ReLU | `f32::exp` |
+//! | 1 | [`npy`] | streaming .npy writer | |
+//! | 2 | [`sample`] | SIMD uniform/normal/truncated | rand_distr |
+//! | 2 | [`stats`] | fused SIMD accumulation | scalar, f64 |
+//! | 3 | [`init`] | variance scaling, orthogonal | |
+//! | 3 | [`network`] | fused forward/backward, LSUV | naive kernels |
+//! | 4 | [`experiment`] | the init × activation grid | |
+//! | 4 | [`results`] | criterion → machine-tagged results, comparison | |
+//!
+//! Imports flow down the floors; nothing below the CLI prints or exits.
+
+pub mod activation;
+pub mod gemm;
+pub mod rng;
+pub mod sample;
+pub mod simd;
+pub mod stats;

@@ -1,0 +1,228 @@
+//! Uniform, normal and truncated-normal `f32` samplers over the [`rng`](crate::rng) lanes.
+//!
+//! Each distribution is a [`Transform`] from random words to floats, written
+//! once over [`Lanes`] (see [`uniform`], [`normal`], [`truncated`]). A step of
+//! the 16-lane generator gives 32 words `w[0..32]`; the transform maps the pair
+//! `(w[i], w[16 + i])` to the outputs `(out[i], out[16 + i])` for `i < 16`. The
+//! SIMD path does this with two `f32x16`, the scalar twin with 16 pairs of
+//! `f32`: the same algorithm, lane by lane.
+//!
+//! # Chunks and threads
+//! An output buffer is cut into chunks of [`CHUNK`] floats; chunk `c` is filled
+//! from its own generator `(seed, stream, c)` (see the seeding rule in
+//! [`rng`](crate::rng)). [`fill_par`] spreads the chunks over rayon, so the
+//! bytes are identical for any thread count and any chunk → thread assignment,
+//! and equal to the sequential [`fill`].
+//!
+//! # The naive reference
+//! [`naive`] draws the same distributions element by element with rand_distr
+//! and `Xoshiro256PlusPlus`: another stream, the same distribution.
+#![forbid(unsafe_code)]
+
+pub mod naive;
+pub mod normal;
+pub mod truncated;
+pub mod uniform;
+
+use crate::rng::{BlockRng, ScalarXoshiro, SimdXoshiro, StreamKey, WORDS_PER_STEP};
+use crate::simd::Lanes;
+use rayon::prelude::*;
+use wide::f32x16;
+
+pub use normal::Normal;
+pub use truncated::TruncatedNormal;
+pub use uniform::Uniform;
+
+/// Floats per chunk: each chunk has its own generator. 2¹⁶ floats (256 KiB)
+/// keeps a chunk in L2 and gives rayon 16 tasks per million values.
+pub const CHUNK: usize = 1 << 16;
+/// Floats per generator step.
+pub const BLOCK: usize = WORDS_PER_STEP;
+const HALF: usize = BLOCK / 2;
+
+/// Maps random words to floats, pairwise, for any lane width.
+pub trait Transform: Sync {
+    /// Outputs for the word pair `(w0, w1)`.
+    fn apply<V: Lanes>(&self, w0: V::Bits, w1: V::Bits) -> (V, V);
+}
+
+/// A generator that can run a [`Transform`] over one step of its lanes.
+pub trait BlockFill: BlockRng {
+    /// Steps the generator once and writes 32 floats.
+    fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]);
+}
+
+impl BlockFill for SimdXoshiro {
+    #[inline(always)]
+    fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]) {
+        let [w0, w1] = self.next_block();
+        let (a, b): (f32x16, f32x16) = t.apply::<f32x16>(w0, w1);
+        out[..HALF].copy_from_slice(a.as_array());
+        out[HALF..].copy_from_slice(b.as_array());
+    }
+}
+
+impl BlockFill for ScalarXoshiro {
+    #[inline]
+    fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]) {
+        let w = self.next_block();
+        for i in 0..HALF {
+            let (a, b): (f32, f32) = t.apply::<f32>(w[i], w[HALF + i]);
+            out[i] = a;
+            out[HALF + i] = b;
+        }
+    }
+}
+
+/// Fills `out` (at most [`CHUNK`] floats) from chunk `chunk` of `key`.
+#[inline]
+pub fn fill_chunk<G: BlockFill, T: Transform>(t: &T, key: StreamKey, chunk: u64, out: &mut [f32]) {
+    debug_assert!(out.len() <= CHUNK);
+    let mut g = G::new(key, chunk);
+    let mut blocks = out.chunks_exact_mut(BLOCK);
+    for b in &mut blocks {
+        let b: &mut [f32; BLOCK] = b.try_into().expect("chunks_exact gives BLOCK floats");
+        g.fill_block(t, b);
+    }
+    let rest = blocks.into_remainder();
+    if !rest.is_empty() {
+        let mut tmp = [0f32; BLOCK];
+        g.fill_block(t, &mut tmp);
+        let n = rest.len();
+        rest.copy_from_slice(&tmp[..n]);
+    }
+}
+
+/// A distribution the fast samplers draw, validated at construction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dist {
+    /// U[lo, hi).
+    Uniform(Uniform),
+    /// N(mean, std²).
+    Normal(Normal),
+    /// N(mean, σ'²) truncated to ±2σ', with std σ.
+    TruncatedNormal(TruncatedNormal),
+}
+
+/// Which implementation fills a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    /// rand_distr, element by element (the reference).
+    Naive,
+    /// The scalar twin of the SIMD algorithm, one lane at a time.
+    Scalar,
+    /// SIMD, this thread.
+    Simd,
+    /// SIMD, chunks over the rayon pool.
+    SimdPar,
+}
+
+macro_rules! with_transform {
+    ($dist:expr, |$t:ident| $body:expr) => {
+        match $dist {
+            Dist::Uniform($t) => $body,
+            Dist::Normal($t) => $body,
+            Dist::TruncatedNormal($t) => $body,
+        }
+    };
+}
+
+impl Dist {
+    /// Fills `out` by `path` from stream `key`.
+    pub fn fill(&self, key: StreamKey, out: &mut [f32], path: Path) {
+        match path {
+            Path::Naive => naive::fill(self, key, out),
+            Path::Scalar => with_transform!(self, |t| fill_seq::<ScalarXoshiro, _>(t, key, 0, out)),
+            Path::Simd => with_transform!(self, |t| fill_seq::<SimdXoshiro, _>(t, key, 0, out)),
+            Path::SimdPar => with_transform!(self, |t| fill_par(t, key, 0, out)),
+        }
+    }
+
+    /// Fills `out` as the part of a larger buffer that starts at chunk `first_chunk`
+    /// (for streaming huge outputs): the bytes equal that part of one big fill.
+    pub fn fill_from_chunk(&self, key: StreamKey, first_chunk: u64, out: &mut [f32], parallel: bool) {
+        with_transform!(self, |t| if parallel {
+            fill_par(t, key, first_chunk, out)
+        } else {
+            fill_seq::<SimdXoshiro, _>(t, key, first_chunk, out)
+        })
+    }
+
+    /// The distribution's standard deviation.
+    pub fn std(&self) -> f64 {
+        match self {
+            Dist::Uniform(u) => u.std(),
+            Dist::Normal(n) => n.std as f64,
+            Dist::TruncatedNormal(t) => t.std as f64,
+        }
+    }
+}
+
+/// Sequential fill, chunk by chunk, with generator `G`.
+pub fn fill_seq<G: BlockFill, T: Transform>(t: &T, key: StreamKey, first_chunk: u64, out: &mut [f32]) {
+    for (c, ch) in out.chunks_mut(CHUNK).enumerate() {
+        fill_chunk::<G, T>(t, key, first_chunk + c as u64, ch);
+    }
+}
+
+/// Parallel SIMD fill: the chunks of [`fill_seq`] spread over the rayon pool.
+pub fn fill_par<T: Transform>(t: &T, key: StreamKey, first_chunk: u64, out: &mut [f32]) {
+    out.par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(c, ch)| fill_chunk::<SimdXoshiro, T>(t, key, first_chunk + c as u64, ch));
+}
+
+/// A sampler parameter was invalid.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SampleError {
+    /// A parameter was NaN or infinite.
+    NotFinite {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A standard deviation or bound was negative.
+    Negative {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// `lo` was not below `hi`.
+    EmptyRange {
+        /// Lower bound.
+        lo: f64,
+        /// Upper bound.
+        hi: f64,
+    },
+}
+
+impl core::fmt::Display for SampleError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SampleError::NotFinite { name, value } => write!(f, "{name} must be finite, got {value}"),
+            SampleError::Negative { name, value } => write!(f, "{name} must be ≥ 0, got {value}"),
+            SampleError::EmptyRange { lo, hi } => write!(f, "need lo < hi, got lo = {lo}, hi = {hi}"),
+        }
+    }
+}
+
+impl std::error::Error for SampleError {}
+
+pub(crate) fn check_finite(name: &'static str, value: f32) -> Result<(), SampleError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(SampleError::NotFinite { name, value: value as f64 })
+    }
+}
+
+pub(crate) fn check_std(name: &'static str, value: f32) -> Result<(), SampleError> {
+    check_finite(name, value)?;
+    if value < 0.0 {
+        Err(SampleError::Negative { name, value: value as f64 })
+    } else {
+        Ok(())
+    }
+}

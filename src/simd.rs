@@ -1,0 +1,308 @@
+//! A small vector trait over `f32`, [`f32x8`] and [`f32x16`].
+//!
+//! Every SIMD algorithm of the crate (the sampler transforms, the activations,
+//! the GEMM micro-kernel) is written once over [`Lanes`]. The scalar twin is the
+//! same body instantiated at `f32`, one lane at a time, with the standard
+//! library's `ln`, `exp` and `sin_cos`; the SIMD path instantiates it at
+//! `f32x16` (or `f32x8`) with `wide`'s polynomial versions. This is the layout
+//! of memchr's `src/vector.rs`: the algorithm once, the ISA underneath.
+//!
+//! `wide` picks its implementation at compile time from the enabled target
+//! features, so [`Isa::compiled`] tells which path this build really runs.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+use core::ops::{Add, Div, Mul, Neg, Sub};
+use wide::{f32x8, f32x16, i32x16, u32x16};
+
+/// Arithmetic that the crate's vector algorithms need, for one or many `f32` lanes.
+pub trait Lanes:
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + Send
+    + Sync
+    + 'static
+{
+    /// Number of `f32` lanes.
+    const N: usize;
+    /// The matching vector of `u32` lanes (random bits).
+    type Bits: Copy;
+
+    /// All lanes set to `x`.
+    fn splat(x: f32) -> Self;
+    /// `self * a + b`, fused where the build has FMA.
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    /// Lane-wise minimum (IEEE `minNum` is not required: inputs are not NaN).
+    fn min(self, o: Self) -> Self;
+    /// Lane-wise maximum.
+    fn max(self, o: Self) -> Self;
+    /// Square root.
+    fn sqrt(self) -> Self;
+    /// Natural logarithm.
+    fn ln(self) -> Self;
+    /// e^x, with e^(−∞) = 0, e^(+∞) = +∞ and NaN passed through.
+    fn exp(self) -> Self;
+    /// (sin x, cos x) for |x| ≤ π.
+    fn sin_cos(self) -> (Self, Self);
+    /// max(x, 0) with NaN passed through and −0 mapped to +0 (ReLU).
+    fn max0(self) -> Self;
+    /// Lanes where `self > o` take `a`, others `b`.
+    fn select_gt(self, o: Self, a: Self, b: Self) -> Self;
+    /// The top 24 bits of each 32-bit word as a float in [0, 1 − 2⁻²⁴], exactly `(w >> 8) · 2⁻²⁴`.
+    fn unit_from_bits(bits: Self::Bits) -> Self;
+    /// Loads `N` floats.
+    ///
+    /// # Safety
+    /// `p` must be valid for reads of `N` floats (any alignment).
+    unsafe fn load(p: *const f32) -> Self;
+    /// Stores `N` floats.
+    ///
+    /// # Safety
+    /// `p` must be valid for writes of `N` floats (any alignment).
+    unsafe fn store(self, p: *mut f32);
+}
+
+/// 2⁻²⁴: the spacing of the 24-bit uniform grid.
+pub const TWO_POW_M24: f32 = 1.0 / 16_777_216.0;
+
+impl Lanes for f32 {
+    const N: usize = 1;
+    type Bits = u32;
+    #[inline(always)]
+    fn splat(x: f32) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        if cfg!(target_feature = "fma") {
+            f32::mul_add(self, a, b)
+        } else {
+            self * a + b
+        }
+    }
+    #[inline(always)]
+    fn min(self, o: Self) -> Self {
+        f32::min(self, o)
+    }
+    #[inline(always)]
+    fn max(self, o: Self) -> Self {
+        f32::max(self, o)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
+    }
+    #[inline(always)]
+    fn ln(self) -> Self {
+        f32::ln(self)
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        f32::exp(self)
+    }
+    #[inline(always)]
+    fn sin_cos(self) -> (Self, Self) {
+        f32::sin_cos(self)
+    }
+    #[inline(always)]
+    fn max0(self) -> Self {
+        if self > 0.0 || self.is_nan() { self } else { 0.0 }
+    }
+    #[inline(always)]
+    fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
+        if self > o { a } else { b }
+    }
+    #[inline(always)]
+    fn unit_from_bits(bits: u32) -> Self {
+        (bits >> 8) as f32 * TWO_POW_M24
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller guarantees `p` is valid for one read.
+        unsafe { p.read_unaligned() }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller guarantees `p` is valid for one write.
+        unsafe { p.write_unaligned(self) }
+    }
+}
+
+macro_rules! impl_lanes_wide {
+    ($v:ty, $n:expr, $bits:ty, $from_bits:expr) => {
+        impl Lanes for $v {
+            const N: usize = $n;
+            type Bits = $bits;
+            #[inline(always)]
+            fn splat(x: f32) -> Self {
+                <$v>::splat(x)
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                <$v>::mul_add(self, a, b)
+            }
+            #[inline(always)]
+            fn min(self, o: Self) -> Self {
+                <$v>::fast_min(self, o)
+            }
+            #[inline(always)]
+            fn max(self, o: Self) -> Self {
+                <$v>::fast_max(self, o)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                <$v>::sqrt(self)
+            }
+            #[inline(always)]
+            fn ln(self) -> Self {
+                <$v>::ln(self)
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                <$v>::exp(self)
+            }
+            #[inline(always)]
+            fn sin_cos(self) -> (Self, Self) {
+                <$v>::sin_cos(self)
+            }
+            #[inline(always)]
+            fn max0(self) -> Self {
+                let zero = <$v>::splat(0.0);
+                self.simd_gt(zero).select(self, self.is_nan().select(self, zero))
+            }
+            #[inline(always)]
+            fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
+                self.simd_gt(o).select(a, b)
+            }
+            #[inline(always)]
+            fn unit_from_bits(bits: $bits) -> Self {
+                let f: fn($bits) -> Self = $from_bits;
+                f(bits) * <$v>::splat(TWO_POW_M24)
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees `p` is valid for N reads; the
+                // vector types are `repr(C)` arrays of N f32 (bytemuck::Pod).
+                unsafe { (p as *const $v).read_unaligned() }
+            }
+            #[inline(always)]
+            unsafe fn store(self, p: *mut f32) {
+                // SAFETY: the caller guarantees `p` is valid for N writes.
+                unsafe { (p as *mut $v).write_unaligned(self) }
+            }
+        }
+    };
+}
+
+impl_lanes_wide!(f32x16, 16, u32x16, |b| {
+    // Values below 2²⁴ convert exactly through i32.
+    f32x16::from_i32x16(wide::bytemuck::cast::<u32x16, i32x16>(
+        b.unbounded_shr_scalar(8),
+    ))
+});
+impl_lanes_wide!(f32x8, 8, wide::u32x8, |b| {
+    f32x8::from_i32x8(wide::bytemuck::cast::<wide::u32x8, wide::i32x8>(
+        b.unbounded_shr_scalar(8),
+    ))
+});
+
+/// Lane-wise helpers for the statistics epilogue, which counts rather than computes.
+#[inline(always)]
+pub(crate) fn count_lt(x: f32x16, t: f32) -> u32 {
+    x.simd_lt(f32x16::splat(t)).to_bitmask().count_ones()
+}
+#[inline(always)]
+pub(crate) fn count_gt(x: f32x16, t: f32) -> u32 {
+    x.simd_gt(f32x16::splat(t)).to_bitmask().count_ones()
+}
+#[inline(always)]
+pub(crate) fn count_eq(x: f32x16, t: f32) -> u32 {
+    x.simd_eq(f32x16::splat(t)).to_bitmask().count_ones()
+}
+
+/// The instruction set this build compiled `wide` for, and what the CPU offers.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Isa {
+    /// The widest vector path compiled in: `avx512`, `avx2`, `sse4.1`, `sse2`, `neon` or `scalar`.
+    pub compiled: String,
+    /// Target features compiled in (a fixed list of the ones that matter here).
+    pub compiled_features: Vec<String>,
+    /// The same features as detected on the running CPU.
+    pub detected_features: Vec<String>,
+}
+
+impl Isa {
+    /// Describes this build and this CPU.
+    pub fn current() -> Isa {
+        let mut compiled_features = Vec::new();
+        macro_rules! compiled {
+            ($($f:tt),*) => {$(
+                if cfg!(target_feature = $f) { compiled_features.push($f.to_string()); }
+            )*};
+        }
+        compiled!("sse2", "sse4.1", "avx", "avx2", "fma", "avx512f", "neon");
+        Isa {
+            compiled: compiled_path().to_string(),
+            compiled_features,
+            detected_features: detected_features(),
+        }
+    }
+
+    /// Whether the build covers the ISA named by `WEIGHTINIT_REQUIRE_ISA`
+    /// (`avx2` or `avx512`); `Err` names what is missing.
+    pub fn check_required(required: &str) -> Result<(), String> {
+        let have = compiled_path();
+        let ok = match required {
+            "avx512" => have == "avx512",
+            "avx2" => have == "avx512" || have == "avx2",
+            "sse2" | "scalar" => true,
+            "neon" => have == "neon",
+            other => return Err(format!("unknown ISA `{other}` (expected avx2 or avx512)")),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "WEIGHTINIT_REQUIRE_ISA={required}, but this build runs the `{have}` path \
+                 (build with RUSTFLAGS=\"-C target-cpu=native\" on a CPU that has it)"
+            ))
+        }
+    }
+}
+
+/// The widest path `wide` was compiled for.
+pub fn compiled_path() -> &'static str {
+    if cfg!(target_feature = "avx512f") {
+        "avx512"
+    } else if cfg!(all(target_feature = "avx2", target_feature = "fma")) {
+        "avx2"
+    } else if cfg!(target_feature = "sse4.1") {
+        "sse4.1"
+    } else if cfg!(target_feature = "sse2") {
+        "sse2"
+    } else if cfg!(target_feature = "neon") {
+        "neon"
+    } else {
+        "scalar"
+    }
+}
+
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn detected_features() -> Vec<String> {
+    let mut v = Vec::new();
+    macro_rules! detect {
+        ($($f:tt),*) => {$(
+            if std::arch::is_x86_feature_detected!($f) { v.push($f.to_string()); }
+        )*};
+    }
+    detect!("sse2", "sse4.1", "avx", "avx2", "fma", "avx512f");
+    v
+}
+
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+fn detected_features() -> Vec<String> {
+    Vec::new()
+}
