@@ -1,1 +1,56 @@
-fn main() {}
+//! `sgemm` and `peak` groups. GFLOP/s = 2·m·k·n / time: the throughput unit
+//! `Elements(2·m·k·n)` is FLOP, so criterion's "elem/s" reads as FLOP/s.
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use weightinit::gemm::{self, MatMut, MatRef, naive};
+use weightinit::peak;
+
+const SHAPES: [(usize, usize, usize); 4] = [(1000, 100, 100), (256, 256, 256), (1024, 1024, 1024), (2048, 2048, 2048)];
+
+fn sgemm(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sgemm");
+    for (m, k, n) in SHAPES {
+        let id = format!("{m}x{k}x{n}");
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0).collect();
+        let mut cbuf = vec![0f32; m * n];
+        g.throughput(Throughput::Elements(2 * (m * k * n) as u64));
+        if m * k * n >= 1 << 30 {
+            g.sample_size(10);
+        }
+        let ar = MatRef::row_major(&a, m, k).unwrap();
+        let br = MatRef::row_major(&b, k, n).unwrap();
+        type F = fn(f32, MatRef, MatRef, f32, &mut MatMut) -> Result<(), gemm::GemmError>;
+        let mut impls: Vec<(&str, F)> = vec![
+            ("blocked", gemm::sgemm),
+            ("blocked_par", gemm::sgemm_par),
+            ("matrixmultiply", gemm::sgemm_matrixmultiply),
+        ];
+        if m <= 1024 {
+            impls.insert(0, ("naive", naive::sgemm));
+        }
+        for (name, f) in impls {
+            g.bench_with_input(BenchmarkId::new(name, &id), &(), |bch, _| {
+                bch.iter(|| {
+                    let mut cm = MatMut::row_major(&mut cbuf, m, n).unwrap();
+                    f(1.0, ar, br, 0.0, &mut cm).unwrap();
+                    black_box(&cbuf);
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+fn peak_fma(c: &mut Criterion) {
+    let mut g = c.benchmark_group("peak");
+    g.throughput(Throughput::Elements(peak::FLOP_PER_CALL));
+    g.bench_function(BenchmarkId::new("fma_f32", "1"), |b| b.iter(|| black_box(peak::fma_loop(black_box(1.0001)))));
+    let threads = rayon::current_num_threads() as u64;
+    g.throughput(Throughput::Elements(peak::FLOP_PER_CALL * threads));
+    g.bench_function(BenchmarkId::new("fma_f32", "par"), |b| b.iter(|| black_box(peak::fma_loop_par(black_box(1.0001)))));
+    g.finish();
+}
+
+criterion_group!(benches, sgemm, peak_fma);
+criterion_main!(benches);

@@ -23,6 +23,7 @@
 
 pub mod activation;
 pub mod gemm;
+pub mod peak;
 pub mod rng;
 pub mod sample;
 pub mod simd;

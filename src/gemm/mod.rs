@@ -30,7 +30,7 @@ mod view;
 
 pub use view::{MatMut, MatRef};
 
-use archparams::{KC, MC, MR, NC, NR, NV, PACK_A_MIN_N, Vector};
+use archparams::{KC, LANES, MC, MR, NC, NR, NV, PACK_A_MIN_N, Vector};
 use packing::{AlignedBuf, pack_a, pack_b, packed_b_len};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -333,7 +333,7 @@ impl Block<'_> {
             for q in 0..self.nc.div_ceil(NR) {
                 // LOOP 2: one B~ micro-panel of NR columns.
                 let w = NR.min(self.nc - q * NR);
-                let nvk = w.div_ceil(16);
+                let nvk = w.div_ceil(LANES);
                 let bq = &self.bp[q * kc * NR..];
                 for r in 0..mc.div_ceil(MR) {
                     // LOOP 1: one MR × NR tile of C.
@@ -350,10 +350,19 @@ impl Block<'_> {
                     macro_rules! tile {
                         ($nvk:literal) => {{
                             // SAFETY: A rows/columns are in the view or the packed buffer
-                            // (MR rows × kc), the B~ panel holds kc × nvk·16 floats, and the
+                            // (MR rows × kc), the B~ panel holds kc × nvk·LANES floats, and the
                             // h × w tile of C is inside C's view and written by this task only.
+                            // The three calls differ only in which strides are compile-time
+                            // constants once the kernel is inlined.
                             unsafe {
-                                let acc = kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, csa, bq.as_ptr());
+                                let b = bq.as_ptr();
+                                let acc = if rsa == 1 && csa == MR {
+                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, 1, MR, b)
+                                } else if csa == 1 {
+                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, 1, b)
+                                } else {
+                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, csa, b)
+                                };
                                 kernel::store_tile::<Vector, MR, $nvk>(&acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta);
                             }
                         }};

@@ -1,7 +1,7 @@
 //! Packing: copies of A and B blocks into contiguous, aligned micro-panels.
 //!
 //! * B~ (`kc × nc`, LOOP 4/5): panel `q` holds columns `q·NR .. q·NR + w` as `kc`
-//!   rows of `nvk·16` floats, `nvk = ⌈w/16⌉`, zero-padded past `w`. Every panel
+//!   rows of `nvk·LANES` floats, `nvk = ⌈w/LANES⌉`, zero-padded past `w`. Every panel
 //!   but the last is `NR` wide, so panel `q` starts at `q·kc·NR`.
 //! * A~ (`mc × kc`, LOOP 3): panel `r` holds rows `r·MR .. r·MR + h` as `kc`
 //!   columns of `MR` floats (zero-padded past `h`), so the kernel reads it with
@@ -12,7 +12,7 @@
 #![forbid(unsafe_code)]
 
 use super::MatRef;
-use super::archparams::{MR, NR};
+use super::archparams::{LANES, MR, NR};
 use wide::f32x16;
 
 /// A 64-byte aligned, reusable float buffer.
@@ -41,14 +41,14 @@ impl AlignedBuf {
 #[inline]
 pub fn panel_width(nc: usize, q: usize) -> usize {
     let w = (nc - q * NR).min(NR);
-    w.div_ceil(16) * 16
+    w.div_ceil(LANES) * LANES
 }
 
 /// Floats needed for B~ of `kc × nc`.
 pub fn packed_b_len(kc: usize, nc: usize) -> usize {
     let full = nc / NR;
     let rest = nc - full * NR;
-    kc * (full * NR + rest.div_ceil(16) * 16)
+    kc * (full * NR + rest.div_ceil(LANES) * LANES)
 }
 
 /// Packs `B[pc .. pc+kc, jc .. jc+nc]` into `dst` (B~ layout above).

@@ -1,0 +1,181 @@
+//! GEMM against the naive reference: shapes, layouts, α/β, sentinels, threads, bad views.
+mod common;
+
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use weightinit::gemm::archparams::{KC, MR, NR};
+use weightinit::gemm::{self, GemmError, MatMut, MatRef, naive};
+
+/// A matrix stored with `pad` extra floats between rows/columns, in one of four layouts.
+struct Stored {
+    data: Vec<f32>,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+fn store(vals: &[f32], rows: usize, cols: usize, layout: usize, fill: f32) -> Stored {
+    // layout 0: row-major; 1: column-major; 2: row-major with padded rows (rs = cols + 3);
+    // 3: non-unit column stride (cs = 2, rs = 2·cols + 1).
+    let (rs, cs) = match layout {
+        0 => (cols, 1),
+        1 => (1, rows.max(1)),
+        2 => (cols + 3, 1),
+        _ => (2 * cols + 1, 2),
+    };
+    let len = if rows == 0 || cols == 0 { 4 } else { (rows - 1) * rs + (cols - 1) * cs + 1 + 4 };
+    let mut data = vec![fill; len];
+    for i in 0..rows {
+        for j in 0..cols {
+            data[i * rs + j * cs] = vals[i * cols + j];
+        }
+    }
+    Stored { data, rows, cols, rs, cs }
+}
+
+fn ints(rng: &mut Xoshiro256PlusPlus, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.random_range(-4i32..=4) as f32).collect()
+}
+
+type Gemm = fn(f32, MatRef, MatRef, f32, &mut MatMut) -> Result<(), GemmError>;
+
+fn check(f: Gemm, name: &str, m: usize, k: usize, n: usize, la: usize, lb: usize, lc: usize, alpha: f32, beta: f32, seed: u64) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let (av, bv, cv) = (ints(&mut rng, m * k), ints(&mut rng, k * n), ints(&mut rng, m * n));
+    let a = store(&av, m, k, la, f32::NAN);
+    let b = store(&bv, k, n, lb, f32::NAN);
+    let mut c = store(&cv, m, n, lc, f32::NAN);
+    if beta == 0.0 {
+        // β = 0 must ignore C's contents, NaN included.
+        for i in 0..m {
+            for j in 0..n {
+                c.data[i * c.rs + j * c.cs] = f32::NAN;
+            }
+        }
+    }
+    let mut want = store(&cv, m, n, lc, f32::NAN);
+    let ar = MatRef::new(&a.data, a.rows, a.cols, a.rs, a.cs).unwrap();
+    let br = MatRef::new(&b.data, b.rows, b.cols, b.rs, b.cs).unwrap();
+    {
+        let mut wm = MatMut::new(&mut want.data, m, n, want.rs, want.cs).unwrap();
+        naive::sgemm_f64(alpha, ar, br, beta, &mut wm).unwrap();
+    }
+    {
+        let mut cm = MatMut::new(&mut c.data, m, n, c.rs, c.cs).unwrap();
+        f(alpha, ar, br, beta, &mut cm).unwrap();
+    }
+    // Integer inputs with |sum| < 2^24: exact. Every slot, sentinels included, must match.
+    for (idx, (g, w)) in c.data.iter().zip(&want.data).enumerate() {
+        let same = g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()) || g == w;
+        assert!(same, "{name} {m}x{k}x{n} layouts ({la},{lb},{lc}) α={alpha} β={beta}: slot {idx}: got {g}, want {w}");
+    }
+}
+
+#[test]
+fn blocked_matches_naive_over_shapes_layouts_and_scalars() {
+    let dims = [0, 1, 2, MR - 1, MR, MR + 1, NR - 1, NR + 1, 100, KC + 1];
+    let mut seed = 0;
+    for &m in &dims {
+        for &k in &[0, 1, 2, MR + 1, KC - 1, KC + 1, 257] {
+            for &n in &dims {
+                if m * k * n > 3_000_000 {
+                    continue;
+                }
+                seed += 1;
+                let (la, lb, lc) = (seed % 4, (seed / 4) % 4, (seed / 16) % 4);
+                let (alpha, beta) = [(1.0, 0.0), (2.5, 1.0), (1.0, -0.5), (0.0, -0.5), (2.5, 0.0)][seed % 5];
+                check(gemm::sgemm, "sgemm", m, k, n, la as usize, lb as usize, lc as usize, alpha, beta, seed as u64);
+                check(gemm::sgemm_par, "sgemm_par", m, k, n, lc as usize, la as usize, lb as usize, alpha, beta, seed as u64);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_layout_and_scalar_pair_on_an_odd_shape() {
+    let mut seed = 1000;
+    for la in 0..4 {
+        for lb in 0..4 {
+            for lc in 0..4 {
+                for (alpha, beta) in [(0.0, 0.0), (1.0, 1.0), (2.5, -0.5), (1.0, 0.0), (0.0, 1.0)] {
+                    seed += 1;
+                    check(gemm::sgemm, "sgemm", 37, 300, 290, la, lb, lc, alpha, beta, seed);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn random_floats_within_k_eps_bound() {
+    let (m, k, n) = (257, 513, 300);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let a: Vec<f32> = (0..m * k).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let b: Vec<f32> = (0..k * n).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let mut c = vec![0f32; m * n];
+    let mut w = vec![0f32; m * n];
+    let (ar, br) = (MatRef::row_major(&a, m, k).unwrap(), MatRef::row_major(&b, k, n).unwrap());
+    gemm::sgemm(1.0, ar, br, 0.0, &mut MatMut::row_major(&mut c, m, n).unwrap()).unwrap();
+    naive::sgemm_f64(1.0, ar, br, 0.0, &mut MatMut::row_major(&mut w, m, n).unwrap()).unwrap();
+    // |a|,|b| ≤ 1: error ≤ k·ε·Σ|a||b| ≤ k·ε·k.
+    let tol = (k as f32) * f32::EPSILON * k as f32;
+    for (g, w) in c.iter().zip(&w) {
+        assert!((g - w).abs() <= tol, "{g} vs {w}");
+    }
+}
+
+#[test]
+fn thread_count_does_not_change_bytes() {
+    let (m, k, n) = (1000, 300, 130);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    let a: Vec<f32> = (0..m * k).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let b: Vec<f32> = (0..k * n).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mut c = vec![0f32; m * n];
+        pool.install(|| {
+            gemm::sgemm_par(1.0, MatRef::row_major(&a, m, k).unwrap(), MatRef::row_major(&b, k, n).unwrap(), 0.0, &mut MatMut::row_major(&mut c, m, n).unwrap())
+                .unwrap()
+        });
+        c
+    };
+    let one = run(1);
+    for t in [2, 5] {
+        assert_eq!(one.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), run(t).iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "{t} threads");
+    }
+    let mut seq = vec![0f32; m * n];
+    gemm::sgemm(1.0, MatRef::row_major(&a, m, k).unwrap(), MatRef::row_major(&b, k, n).unwrap(), 0.0, &mut MatMut::row_major(&mut seq, m, n).unwrap()).unwrap();
+    assert_eq!(one, seq);
+}
+
+#[test]
+fn packed_b_matches_unpacked() {
+    let (m, k, n) = (300, 700, 100);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let a = ints(&mut rng, m * k);
+    let b = ints(&mut rng, k * n);
+    let (ar, br) = (MatRef::row_major(&a, m, k).unwrap(), MatRef::row_major(&b, k, n).unwrap());
+    let mut c1 = vec![0f32; m * n];
+    let mut c2 = vec![0f32; m * n];
+    gemm::sgemm(1.0, ar, br, 0.0, &mut MatMut::row_major(&mut c1, m, n).unwrap()).unwrap();
+    let pb = gemm::PackedB::new(br);
+    gemm::sgemm_packed(1.0, ar, &pb, 0.0, &mut MatMut::row_major(&mut c2, m, n).unwrap()).unwrap();
+    assert_eq!(c1, c2);
+}
+
+#[test]
+fn bad_views_are_errors() {
+    let d = vec![0f32; 10];
+    assert!(matches!(MatRef::new(&d, 3, 4, 4, 1), Err(GemmError::OutOfBounds { .. })));
+    assert!(matches!(MatRef::new(&d, 2, 2, usize::MAX, 1), Err(GemmError::OutOfBounds { .. })));
+    let mut e = vec![0f32; 10];
+    assert!(matches!(MatMut::new(&mut e, 2, 3, 1, 1), Err(GemmError::Aliasing { .. })));
+    assert!(matches!(MatMut::new(&mut e, 3, 3, 0, 1), Err(GemmError::Aliasing { .. })));
+    let a = vec![0f32; 6];
+    let b = vec![0f32; 6];
+    let mut c = vec![0f32; 4];
+    let r = gemm::sgemm(1.0, MatRef::row_major(&a, 2, 3).unwrap(), MatRef::row_major(&b, 2, 3).unwrap(), 0.0, &mut MatMut::row_major(&mut c, 2, 2).unwrap());
+    assert!(matches!(r, Err(GemmError::DimMismatch { .. })));
+    assert!(MatRef::new(&[], 0, 5, 5, 1).is_ok());
+}
