@@ -23,6 +23,9 @@
 
 pub mod activation;
 pub mod gemm;
+pub mod init;
+pub mod network;
+pub mod orthogonal;
 pub mod peak;
 pub mod rng;
 pub mod sample;

@@ -106,6 +106,9 @@ pub struct StatsAcc {
     zeros: u64,
     saturated: u64,
     slots: Vec<u64>,
+    pre_n: u64,
+    pre_s1: f64,
+    pre_s2: f64,
 }
 
 /// Finished statistics of one layer's activations.
@@ -146,6 +149,9 @@ impl StatsAcc {
             zeros: 0,
             saturated: 0,
             slots: vec![0; binning.bins + 3],
+            pre_n: 0,
+            pre_s1: 0.0,
+            pre_s2: 0.0,
         }
     }
 
@@ -168,6 +174,15 @@ impl StatsAcc {
             self.saturated += (x < s.lo || x > s.hi) as u64;
         }
         self.slots[self.binning.slot(x)] += 1;
+    }
+
+    /// Adds one output `y = f(x)` and its pre-activation `x` (the layer reference path).
+    #[inline]
+    pub fn push_layer(&mut self, x: f32, y: f32) {
+        self.pre_n += 1;
+        self.pre_s1 += x as f64;
+        self.pre_s2 += x as f64 * x as f64;
+        self.push(y);
     }
 
     /// Adds every value of `xs` one at a time.
@@ -200,6 +215,9 @@ impl StatsAcc {
         self.max = self.max.max(other.max);
         self.zeros += other.zeros;
         self.saturated += other.saturated;
+        self.pre_n += other.pre_n;
+        self.pre_s1 += other.pre_s1;
+        self.pre_s2 += other.pre_s2;
         for (a, b) in self.slots.iter_mut().zip(&other.slots) {
             *a += b;
         }
@@ -208,6 +226,13 @@ impl StatsAcc {
     /// Number of values so far.
     pub fn count(&self) -> u64 {
         self.n
+    }
+
+    /// Mean and population variance of the pre-activations seen by `push_layer`.
+    pub fn preact_mean_var(&self) -> (f64, f64) {
+        let n = self.pre_n.max(1) as f64;
+        let m = self.pre_s1 / n;
+        (m, (self.pre_s2 / n - m * m).max(0.0))
     }
 
     /// The finished statistics.
@@ -242,6 +267,9 @@ const FLUSH_EVERY: u32 = 64;
 
 /// The SIMD side of an accumulator: lane sums that flush into a [`StatsAcc`].
 pub(crate) struct SimdBatch {
+    p1: f32x16,
+    p2: f32x16,
+    pre_pending: u64,
     s1: f32x16,
     s2: f32x16,
     min: f32x16,
@@ -253,6 +281,9 @@ pub(crate) struct SimdBatch {
 impl SimdBatch {
     pub(crate) fn new(acc: &StatsAcc) -> SimdBatch {
         SimdBatch {
+            p1: f32x16::splat(0.0),
+            p2: f32x16::splat(0.0),
+            pre_pending: 0,
             s1: f32x16::splat(0.0),
             s2: f32x16::splat(0.0),
             min: f32x16::splat(f32::INFINITY),
@@ -260,6 +291,15 @@ impl SimdBatch {
             pending: 0,
             centre: f32x16::splat(acc.centre),
         }
+    }
+
+    /// Adds 16 outputs `y = f(x)` and their pre-activations `x`.
+    #[inline(always)]
+    pub(crate) fn push_layer(&mut self, acc: &mut StatsAcc, x: f32x16, y: f32x16) {
+        self.p1 += x;
+        self.p2 = x.mul_add(x, self.p2);
+        self.pre_pending += 16;
+        self.push(acc, y);
     }
 
     /// Adds 16 values.
@@ -290,6 +330,12 @@ impl SimdBatch {
         if self.pending == 0 {
             return;
         }
+        acc.pre_n += self.pre_pending;
+        acc.pre_s1 += self.p1.as_array().iter().map(|&v| v as f64).sum::<f64>();
+        acc.pre_s2 += self.p2.as_array().iter().map(|&v| v as f64).sum::<f64>();
+        self.p1 = f32x16::splat(0.0);
+        self.p2 = f32x16::splat(0.0);
+        self.pre_pending = 0;
         acc.s1 += self.s1.as_array().iter().map(|&v| v as f64).sum::<f64>();
         acc.s2 += self.s2.as_array().iter().map(|&v| v as f64).sum::<f64>();
         acc.min = self.min.as_array().iter().fold(acc.min, |m, &v| m.min(v));

@@ -1,0 +1,379 @@
+//! Initializers: one *variance scaling* description, the named presets, gains and fans.
+//!
+//! Every scheme draws i.i.d. weights with mean 0 and
+//!
+//! ```text
+//! Var(w) = gain² · scale / fan,   fan ∈ {fan_in, fan_out, (fan_in + fan_out)/2}
+//! ```
+//!
+//! from a normal N(0, Var), a uniform U(±√(3·Var)), or a truncated normal with
+//! that variance (±2σ', see [`sample::truncated`](crate::sample::truncated)),
+//! as Keras' and JAX's `VarianceScaling` do. The presets:
+//!
+//! | name | scale | fan | Var | paper |
+//! |---|---|---|---|---|
+//! | `lecun_*` | 1 | fan_in | 1/fan_in | LeCun, Bottou, Orr & Müller, "Efficient BackProp", 1998 |
+//! | `xavier_*` (`glorot_*`) | 1 | fan_avg | 2/(fan_in+fan_out) | Glorot & Bengio, AISTATS 2010 |
+//! | `he_*` (`kaiming_*`) | 2 | fan_in | 2/fan_in | He, Zhang, Ren & Sun, ICCV 2015 |
+//!
+//! with `*` ∈ {`normal`, `uniform`, `truncated_normal`}; so LeCun uniform is
+//! U(±√(3/fan_in)), He uniform U(±√(6/fan_in)), Xavier uniform
+//! U(±√(6/(fan_in+fan_out))). Fixed schemes: `normal:STD` is N(0, STD²) and
+//! `uniform:A` is U(−A, A), whatever the fans. `orthogonal` (Saxe, McClelland &
+//! Ganguli, ICLR 2014) is in [`orthogonal`](crate::orthogonal).
+//!
+//! # Shapes and fans
+//! A weight of shape `[fan_in, fan_out]` multiplies on the right (`h·W`), as in
+//! the experiment, Keras and JAX. A convolution kernel is `[k₁, …, k_r, in, out]`
+//! (Keras/JAX HWIO): with receptive field `R = k₁·…·k_r`,
+//! `fan_in = in·R` and `fan_out = out·R`.
+//!
+//! # Gains
+//! [`Gain::for_nonlinearity`] follows PyTorch's `calculate_gain`: linear and
+//! sigmoid 1, tanh 5/3, relu √2, leaky_relu(s) √(2/(1+s²)), selu 3/4.
+#![forbid(unsafe_code)]
+
+use crate::rng::StreamKey;
+use crate::sample::{Dist, Normal, Path, SampleError, TruncatedNormal, Uniform};
+
+/// Which fan the variance divides by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FanMode {
+    /// fan_in.
+    FanIn,
+    /// fan_out.
+    FanOut,
+    /// (fan_in + fan_out) / 2.
+    FanAvg,
+}
+
+impl FanMode {
+    /// Parses `fan_in`, `fan_out` or `fan_avg`.
+    pub fn parse(s: &str) -> Result<FanMode, InitError> {
+        match s {
+            "fan_in" => Ok(FanMode::FanIn),
+            "fan_out" => Ok(FanMode::FanOut),
+            "fan_avg" => Ok(FanMode::FanAvg),
+            _ => Err(InitError::UnknownFanMode(s.to_string())),
+        }
+    }
+}
+
+/// The distribution family of a variance-scaling scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// N(0, Var).
+    Normal,
+    /// U(±√(3·Var)).
+    Uniform,
+    /// Truncated normal at ±2σ' with variance Var.
+    TruncatedNormal,
+}
+
+/// Fans of a weight tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fans {
+    /// Inputs per output unit.
+    pub fan_in: usize,
+    /// Outputs per input unit.
+    pub fan_out: usize,
+}
+
+impl Fans {
+    /// Fans of a dense `[fan_in, fan_out]` weight.
+    pub fn dense(fan_in: usize, fan_out: usize) -> Result<Fans, InitError> {
+        Fans::from_shape(&[fan_in, fan_out])
+    }
+
+    /// Fans of `[k₁, …, k_r, in, out]` (rank ≥ 2; see the module doc).
+    pub fn from_shape(shape: &[usize]) -> Result<Fans, InitError> {
+        if shape.len() < 2 {
+            return Err(InitError::Rank(shape.len()));
+        }
+        if let Some(&d) = shape.iter().find(|&&d| d == 0) {
+            return Err(InitError::ZeroDim { shape: shape.to_vec(), dim: d });
+        }
+        let r = shape.len();
+        let rf: usize = shape[..r - 2].iter().product();
+        Ok(Fans { fan_in: shape[r - 2] * rf, fan_out: shape[r - 1] * rf })
+    }
+
+    fn fan(&self, mode: FanMode) -> f64 {
+        match mode {
+            FanMode::FanIn => self.fan_in as f64,
+            FanMode::FanOut => self.fan_out as f64,
+            FanMode::FanAvg => (self.fan_in + self.fan_out) as f64 / 2.0,
+        }
+    }
+}
+
+/// A gain that multiplies the standard deviation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gain(pub f64);
+
+impl Gain {
+    /// PyTorch's `calculate_gain`: `linear`, `sigmoid`, `tanh`, `relu`,
+    /// `leaky_relu` (slope 0.01) or `leaky_relu:S`, `selu`.
+    pub fn for_nonlinearity(name: &str) -> Result<Gain, InitError> {
+        let g = match name {
+            "linear" | "identity" | "sigmoid" | "conv" => 1.0,
+            "tanh" => 5.0 / 3.0,
+            "relu" => 2f64.sqrt(),
+            "selu" => 0.75,
+            _ => {
+                if let Some(rest) = name.strip_prefix("leaky_relu") {
+                    let s = match rest.strip_prefix(':') {
+                        None if rest.is_empty() => 0.01,
+                        Some(v) => parse_number("leaky_relu slope", v)?,
+                        None => return Err(InitError::UnknownNonlinearity(name.to_string())),
+                    };
+                    (2.0 / (1.0 + s * s)).sqrt()
+                } else {
+                    return Err(InitError::UnknownNonlinearity(name.to_string()));
+                }
+            }
+        };
+        Ok(Gain(g))
+    }
+
+    /// A number, or a nonlinearity name.
+    pub fn parse(s: &str) -> Result<Gain, InitError> {
+        match s.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => Ok(Gain(v)),
+            Ok(v) => Err(InitError::BadNumber { what: "gain", value: v.to_string() }),
+            Err(_) => Gain::for_nonlinearity(s),
+        }
+    }
+}
+
+/// A weight-initialization scheme.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scheme {
+    /// Var = gain²·scale/fan, from `family`.
+    VarianceScaling {
+        /// The scale (1 for LeCun/Xavier, 2 for He).
+        scale: f64,
+        /// The fan.
+        mode: FanMode,
+        /// The distribution.
+        family: Family,
+    },
+    /// N(0, std²), independent of the fans.
+    FixedNormal {
+        /// Standard deviation.
+        std: f64,
+    },
+    /// U(−a, a), independent of the fans.
+    FixedUniform {
+        /// Bound.
+        a: f64,
+    },
+    /// A (semi-)orthogonal matrix times the gain.
+    Orthogonal,
+}
+
+/// A named initializer with its gain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Init {
+    /// The stable name (as parsed, aliases resolved).
+    pub name: String,
+    /// The scheme.
+    pub scheme: Scheme,
+    /// Multiplies the standard deviation (1 by default).
+    pub gain: f64,
+}
+
+/// Bad initializer input.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InitError {
+    /// Not a known scheme name.
+    UnknownName(String),
+    /// Not a fan mode.
+    UnknownFanMode(String),
+    /// Not a nonlinearity.
+    UnknownNonlinearity(String),
+    /// A numeric parameter was malformed, negative or NaN.
+    BadNumber {
+        /// Which parameter.
+        what: &'static str,
+        /// The text given.
+        value: String,
+    },
+    /// A shape of rank < 2.
+    Rank(usize),
+    /// A shape with a zero dimension.
+    ZeroDim {
+        /// The shape.
+        shape: Vec<usize>,
+        /// The offending dimension.
+        dim: usize,
+    },
+    /// The resulting distribution was invalid.
+    Sample(SampleError),
+    /// A scheme that needs the whole matrix (orthogonal) was asked for a distribution.
+    NotElementwise(String),
+}
+
+impl core::fmt::Display for InitError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            InitError::UnknownName(n) => write!(
+                f,
+                "unknown initializer `{n}` (expected one of: {}, normal:STD, uniform:A, orthogonal, lsuv)",
+                PRESETS.join(", ")
+            ),
+            InitError::UnknownFanMode(m) => write!(f, "unknown fan mode `{m}` (expected fan_in, fan_out or fan_avg)"),
+            InitError::UnknownNonlinearity(n) => write!(
+                f,
+                "unknown gain `{n}` (expected a number ≥ 0 or linear, sigmoid, tanh, relu, leaky_relu[:S], selu)"
+            ),
+            InitError::BadNumber { what, value } => write!(f, "bad {what} `{value}`: expected a finite number ≥ 0"),
+            InitError::Rank(r) => write!(f, "a weight shape needs rank ≥ 2, got rank {r}"),
+            InitError::ZeroDim { shape, .. } => write!(f, "shape {shape:?} has a zero dimension"),
+            InitError::Sample(e) => write!(f, "{e}"),
+            InitError::NotElementwise(n) => write!(f, "`{n}` is not an element-wise distribution"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
+
+impl From<SampleError> for InitError {
+    fn from(e: SampleError) -> Self {
+        InitError::Sample(e)
+    }
+}
+
+/// The seed's eight presets: the experiment's default grid.
+pub const DEFAULT_GRID: [&str; 8] = [
+    "normal:1",
+    "normal:0.01",
+    "lecun_normal",
+    "lecun_uniform",
+    "xavier_normal",
+    "xavier_uniform",
+    "he_normal",
+    "he_uniform",
+];
+
+/// Every variance-scaling preset name.
+pub const PRESETS: [&str; 9] = [
+    "lecun_normal",
+    "lecun_uniform",
+    "lecun_truncated_normal",
+    "xavier_normal",
+    "xavier_uniform",
+    "xavier_truncated_normal",
+    "he_normal",
+    "he_uniform",
+    "he_truncated_normal",
+];
+
+fn parse_number(what: &'static str, s: &str) -> Result<f64, InitError> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(InitError::BadNumber { what, value: s.to_string() }),
+    }
+}
+
+impl Init {
+    /// Parses a stable name: a preset (or alias), `normal:STD`, `uniform:A` or `orthogonal`.
+    pub fn parse(name: &str) -> Result<Init, InitError> {
+        let n = name.trim().to_ascii_lowercase();
+        if let Some(v) = n.strip_prefix("normal:") {
+            let std = parse_number("std", v)?;
+            return Ok(Init { name: format!("normal:{v}"), scheme: Scheme::FixedNormal { std }, gain: 1.0 });
+        }
+        if let Some(v) = n.strip_prefix("uniform:") {
+            let a = parse_number("uniform bound", v)?;
+            if a == 0.0 {
+                return Err(InitError::BadNumber { what: "uniform bound", value: v.to_string() });
+            }
+            return Ok(Init { name: format!("uniform:{v}"), scheme: Scheme::FixedUniform { a }, gain: 1.0 });
+        }
+        if n == "orthogonal" {
+            return Ok(Init { name: n, scheme: Scheme::Orthogonal, gain: 1.0 });
+        }
+        let canon = n.replacen("glorot_", "xavier_", 1).replacen("kaiming_", "he_", 1);
+        let (prefix, fam) = canon.split_once('_').ok_or_else(|| InitError::UnknownName(name.to_string()))?;
+        let family = match fam {
+            "normal" => Family::Normal,
+            "uniform" => Family::Uniform,
+            "truncated_normal" => Family::TruncatedNormal,
+            _ => return Err(InitError::UnknownName(name.to_string())),
+        };
+        let (scale, mode) = match prefix {
+            "lecun" => (1.0, FanMode::FanIn),
+            "xavier" => (1.0, FanMode::FanAvg),
+            "he" => (2.0, FanMode::FanIn),
+            _ => return Err(InitError::UnknownName(name.to_string())),
+        };
+        Ok(Init { name: canon, scheme: Scheme::VarianceScaling { scale, mode, family }, gain: 1.0 })
+    }
+
+    /// The same scheme with another fan mode (variance scaling only).
+    pub fn with_fan_mode(mut self, m: FanMode) -> Init {
+        if let Scheme::VarianceScaling { mode, .. } = &mut self.scheme {
+            *mode = m;
+        }
+        self
+    }
+
+    /// The same scheme with a gain.
+    pub fn with_gain(mut self, g: Gain) -> Init {
+        self.gain = g.0;
+        self
+    }
+
+    /// The weight variance for these fans.
+    pub fn variance(&self, fans: Fans) -> f64 {
+        let g2 = self.gain * self.gain;
+        match self.scheme {
+            Scheme::VarianceScaling { scale, mode, .. } => g2 * scale / fans.fan(mode),
+            Scheme::FixedNormal { std } => g2 * std * std,
+            Scheme::FixedUniform { a } => g2 * a * a / 3.0,
+            // Orthogonal rows/columns have unit norm: Var = gain²/max(fan_in, fan_out).
+            Scheme::Orthogonal => g2 / fans.fan_in.max(fans.fan_out) as f64,
+        }
+    }
+
+    /// The expected standard deviation for these fans.
+    pub fn expected_std(&self, fans: Fans) -> f64 {
+        self.variance(fans).sqrt()
+    }
+
+    /// The element-wise distribution for these fans.
+    pub fn dist(&self, fans: Fans) -> Result<Dist, InitError> {
+        let var = self.variance(fans);
+        let std = var.sqrt() as f32;
+        let family = match self.scheme {
+            Scheme::VarianceScaling { family, .. } => family,
+            Scheme::FixedNormal { .. } => Family::Normal,
+            Scheme::FixedUniform { .. } => Family::Uniform,
+            Scheme::Orthogonal => return Err(InitError::NotElementwise(self.name.clone())),
+        };
+        Ok(match family {
+            Family::Normal => Dist::Normal(Normal::new(0.0, std)?),
+            Family::TruncatedNormal => Dist::TruncatedNormal(TruncatedNormal::new(0.0, std)?),
+            Family::Uniform => {
+                let a = (3.0 * var).sqrt() as f32;
+                if a == 0.0 {
+                    return Err(InitError::BadNumber { what: "uniform bound", value: "0".into() });
+                }
+                Dist::Uniform(Uniform::symmetric(a)?)
+            }
+        })
+    }
+
+    /// Fills a `[fans.fan_in, fans.fan_out]` row-major weight (or any tensor with these
+    /// fans) from stream `key` by `path`.
+    pub fn fill(&self, fans: Fans, key: StreamKey, out: &mut [f32], path: Path) -> Result<(), InitError> {
+        if self.scheme == Scheme::Orthogonal {
+            let rows = out.len() / fans.fan_out.max(1);
+            return crate::orthogonal::fill(rows, fans.fan_out, self.gain as f32, key, out, path)
+                .map_err(|e| InitError::NotElementwise(e.to_string()));
+        }
+        self.dist(fans)?.fill(key, out, path);
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! The experiment's network: square layers without bias, forward, backward, statistics.
+//!
+//! ```text
+//! h₀ = X (batch × width, N(0, 1)),   a_l = h_{l−1}·W_l,   h_l = f(a_l)
+//! L = (1/batch)·Σ h_L  ⇒  ∂L/∂h_L = 1/batch
+//! δ_l = ∂L/∂h_l ⊙ f′(a_l),   ∂L/∂W_l = h_{l−1}ᵀ·δ_l,   ∂L/∂h_{l−1} = δ_l·W_lᵀ
+//! ```
+//!
+//! The arithmetic goes through a [`Kernels`] value chosen once per run:
+//! [`Naive`] (rand_distr, the triple-loop GEMM, `f32::exp`, scalar statistics)
+//! or [`Fast`] (SIMD samplers, the blocked GEMM with a fused activation and
+//! statistics epilogue per row block, rayon). Both run the same code path
+//! here, so their results can be compared anywhere. The backward products use
+//! transposed views of `h` and `W`: no copies.
+//!
+//! [`lsuv`] is the data-dependent initializer (Mishkin & Matas, ICLR 2016): it
+//! needs this forward pass, so it lives here.
+#![forbid(unsafe_code)]
+
+pub mod epilogue;
+pub mod lsuv;
+
+use crate::activation::Activation;
+use crate::gemm::{self, MatMut, MatRef, PackedB};
+use crate::init::{Fans, Init, InitError};
+use crate::rng::StreamKey;
+use crate::sample::{Dist, Normal, Path};
+use crate::stats::{ActStats, Binning, Histogram, Saturation, StatsAcc};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Rows per task of the fused forward pass: 64 × width floats of input and
+/// output stay in L1/L2 between the GEMM and the epilogue.
+pub const ROW_BLOCK: usize = 64;
+
+/// The network and statistics settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetConfig {
+    /// Inputs per batch.
+    pub batch: usize,
+    /// Units per layer.
+    pub width: usize,
+    /// Layers.
+    pub layers: usize,
+    /// Histogram bins.
+    pub bins: usize,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl Default for NetConfig {
+    /// The seed's experiment: 1000 inputs, 5 layers of 100 units, 30 bins.
+    fn default() -> Self {
+        NetConfig { batch: 1000, width: 100, layers: 5, bins: 30, seed: DEFAULT_SEED }
+    }
+}
+
+/// The default seed (printed by the CLI).
+pub const DEFAULT_SEED: u64 = 20_250_506;
+
+/// One layer's statistics, as in the public JSON schema.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerStats {
+    /// 1-based layer index.
+    pub layer: usize,
+    /// Mean of h_l.
+    pub mean: f64,
+    /// Population std of h_l.
+    pub std: f64,
+    /// Minimum of h_l.
+    pub min: f64,
+    /// Maximum of h_l.
+    pub max: f64,
+    /// Fraction of h_l exactly 0.
+    pub zero_fraction: f64,
+    /// Fraction within 0.01 of an asymptote (sigmoid, tanh; null for relu).
+    pub saturation_fraction: Option<f64>,
+    /// Histogram of h_l.
+    pub histogram: Histogram,
+    /// √mean(δ_l²).
+    pub grad_rms: f64,
+    /// √mean((∂L/∂W_l)²).
+    pub weight_grad_rms: f64,
+    /// Mean of the pre-activations a_l.
+    pub preact_mean: f64,
+    /// Population std of the pre-activations a_l.
+    pub preact_std: f64,
+    /// Std of W_l's entries.
+    pub weight_std: f64,
+    /// LSUV iterations for this layer (LSUV runs only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub lsuv_iterations: Option<u32>,
+}
+
+/// The arithmetic of one run.
+pub trait Kernels: Sync {
+    /// The sampler path for X and W.
+    fn sample_path(&self) -> Path;
+    /// `h ← f(h_prev·W)`, `d ← f′(h_prev·W)`, statistics of h into `acc`.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_layer(&self, h_prev: &[f32], w: &[f32], rows: usize, width: usize, act: Activation, h: &mut [f32], d: &mut [f32], acc: &mut StatsAcc);
+    /// `C ← A·B`.
+    fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut);
+}
+
+/// The scalar reference path.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Naive;
+
+/// The SIMD, blocked, fused and parallel path.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fast;
+
+const SHAPES_OK: &str = "shapes are validated by the network";
+
+impl Kernels for Naive {
+    fn sample_path(&self) -> Path {
+        Path::Naive
+    }
+    fn forward_layer(&self, h_prev: &[f32], w: &[f32], rows: usize, width: usize, act: Activation, h: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) {
+        let a = MatRef::row_major(h_prev, rows, width).expect(SHAPES_OK);
+        let b = MatRef::row_major(w, width, width).expect(SHAPES_OK);
+        gemm::naive::sgemm(1.0, a, b, 0.0, &mut MatMut::row_major(h, rows, width).expect(SHAPES_OK)).expect(SHAPES_OK);
+        epilogue::naive(act, h, d, acc);
+    }
+    fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut) {
+        gemm::naive::sgemm(1.0, a, b, 0.0, c).expect(SHAPES_OK);
+    }
+}
+
+impl Kernels for Fast {
+    fn sample_path(&self) -> Path {
+        Path::SimdPar
+    }
+    fn forward_layer(&self, h_prev: &[f32], w: &[f32], rows: usize, width: usize, act: Activation, h: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) {
+        let packed = PackedB::new(MatRef::row_major(w, width, width).expect(SHAPES_OK));
+        let block = ROW_BLOCK * width;
+        let parts: Vec<StatsAcc> = h
+            .par_chunks_mut(block)
+            .zip(d.par_chunks_mut(block))
+            .zip(h_prev.par_chunks(block))
+            .map(|((hc, dc), xc)| {
+                let r = hc.len() / width;
+                let a = MatRef::row_major(xc, r, width).expect(SHAPES_OK);
+                gemm::sgemm_packed(1.0, a, &packed, 0.0, &mut MatMut::row_major(hc, r, width).expect(SHAPES_OK)).expect(SHAPES_OK);
+                let mut part = acc.empty_like();
+                epilogue::fused(act, hc, dc, &mut part);
+                part
+            })
+            .collect();
+        // Merged in block order: the same sums for any thread count.
+        for p in &parts {
+            acc.merge(p);
+        }
+        let _ = rows;
+    }
+    fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut) {
+        gemm::sgemm_par(1.0, a, b, 0.0, c).expect(SHAPES_OK);
+    }
+}
+
+/// The histogram range, saturation thresholds and moment centre of an activation.
+pub fn stats_for(act: Activation, bins: usize) -> StatsAcc {
+    match act {
+        Activation::Sigmoid => StatsAcc::new(Binning::new(0.0, 1.0, bins), Some(Saturation { lo: 0.01, hi: 0.99 }), 0.5),
+        Activation::Tanh => StatsAcc::new(Binning::new(-1.0, 1.0, bins), Some(Saturation { lo: -0.99, hi: 0.99 }), 0.0),
+        Activation::Relu => StatsAcc::new(Binning::new(0.0, 1.0, bins), None, 0.0),
+    }
+}
+
+/// The weights of every layer, row-major `width × width` each.
+#[derive(Clone, Debug)]
+pub struct Weights {
+    /// W_1 … W_L.
+    pub w: Vec<Vec<f32>>,
+    /// LSUV iterations per layer, when LSUV made them.
+    pub lsuv_iterations: Option<Vec<u32>>,
+}
+
+/// The input batch X from stream `(seed, 0)`.
+pub fn input<K: Kernels>(cfg: &NetConfig, k: &K) -> Vec<f32> {
+    let mut x = vec![0f32; cfg.batch * cfg.width];
+    Dist::Normal(Normal::new(0.0, 1.0).expect("unit normal")).fill(StreamKey::new(cfg.seed, 0), &mut x, k.sample_path());
+    x
+}
+
+/// W_l from stream `(seed, l)` for every layer.
+pub fn init_weights<K: Kernels>(cfg: &NetConfig, init: &Init, k: &K) -> Result<Weights, InitError> {
+    let fans = Fans::dense(cfg.width, cfg.width)?;
+    let mut w = Vec::with_capacity(cfg.layers);
+    for l in 1..=cfg.layers {
+        let mut wl = vec![0f32; cfg.width * cfg.width];
+        init.fill(fans, StreamKey::new(cfg.seed, l as u64), &mut wl, k.sample_path())?;
+        w.push(wl);
+    }
+    Ok(Weights { w, lsuv_iterations: None })
+}
+
+/// Forward and backward through `weights` on input `x`; per-layer statistics.
+pub fn run<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weights, act: Activation, k: &K) -> Vec<LayerStats> {
+    let (n, width) = (cfg.batch, cfg.width);
+    let size = n * width;
+    // h[0] = X; h[l], d[l-1] for layers 1..=L.
+    let mut h: Vec<Vec<f32>> = vec![x.to_vec()];
+    let mut d: Vec<Vec<f32>> = Vec::with_capacity(cfg.layers);
+    let mut acts: Vec<StatsAcc> = Vec::with_capacity(cfg.layers);
+    for wl in &weights.w {
+        let mut hl = vec![0f32; size];
+        let mut dl = vec![0f32; size];
+        let mut acc = stats_for(act, cfg.bins);
+        k.forward_layer(h.last().expect("h₀ exists"), wl, n, width, act, &mut hl, &mut dl, &mut acc);
+        h.push(hl);
+        d.push(dl);
+        acts.push(acc);
+    }
+    // Backward from ∂L/∂h_L = 1/batch.
+    let mut g = vec![1.0 / n as f32; size];
+    let mut grad = vec![(0.0, 0.0); cfg.layers];
+    let mut dw = vec![0f32; width * width];
+    for l in (0..cfg.layers).rev() {
+        let delta: Vec<f32> = g.iter().zip(&d[l]).map(|(a, b)| a * b).collect();
+        let dv = MatRef::row_major(&delta, n, width).expect(SHAPES_OK);
+        let hp = MatRef::row_major(&h[l], n, width).expect(SHAPES_OK);
+        k.matmul(hp.t(), dv, &mut MatMut::row_major(&mut dw, width, width).expect(SHAPES_OK));
+        grad[l] = (crate::stats::rms(&delta), crate::stats::rms(&dw));
+        if l > 0 {
+            let wt = MatRef::row_major(&weights.w[l], width, width).expect(SHAPES_OK).t();
+            k.matmul(dv, wt, &mut MatMut::row_major(&mut g, n, width).expect(SHAPES_OK));
+        }
+    }
+    acts.iter()
+        .enumerate()
+        .map(|(l, acc)| {
+            let s: ActStats = acc.finish();
+            let (pm, pv) = acc.preact_mean_var();
+            LayerStats {
+                layer: l + 1,
+                mean: s.mean,
+                std: s.std,
+                min: s.min,
+                max: s.max,
+                zero_fraction: s.zero_fraction,
+                saturation_fraction: s.saturation_fraction,
+                histogram: s.histogram,
+                grad_rms: grad[l].0,
+                weight_grad_rms: grad[l].1,
+                preact_mean: pm,
+                preact_std: pv.sqrt(),
+                weight_std: crate::stats::mean_std(&weights.w[l]).1,
+                lsuv_iterations: weights.lsuv_iterations.as_ref().map(|v| v[l]),
+            }
+        })
+        .collect()
+}
