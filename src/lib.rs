@@ -22,11 +22,14 @@
 //! Imports flow down the floors; nothing below the CLI prints or exits.
 
 pub mod activation;
+pub mod experiment;
 pub mod gemm;
 pub mod init;
 pub mod network;
+pub mod npy;
 pub mod orthogonal;
 pub mod peak;
+pub mod results;
 pub mod rng;
 pub mod sample;
 pub mod simd;

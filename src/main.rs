@@ -1,1 +1,6 @@
-fn main() {}
+//! The `weightinit` command line: experiment, sample, info, report, compare.
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -366,3 +366,74 @@ pub fn rms(xs: &[f32]) -> f64 {
     }
     (xs.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / xs.len() as f64).sqrt()
 }
+
+/// Count, mean, population std, min and max of a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Values.
+    pub n: u64,
+    /// Σx.
+    pub sum: f64,
+    /// Σx².
+    pub sum_sq: f64,
+    /// Minimum.
+    pub min: f32,
+    /// Maximum.
+    pub max: f32,
+}
+
+impl Summary {
+    /// The empty summary.
+    pub const EMPTY: Summary = Summary { n: 0, sum: 0.0, sum_sq: 0.0, min: f32::INFINITY, max: f32::NEG_INFINITY };
+
+    /// Summarizes `xs` with `f32x16` lanes flushed to `f64` every 64 vectors, chunks over rayon.
+    pub fn of(xs: &[f32]) -> Summary {
+        use rayon::prelude::*;
+        xs.par_chunks(1 << 16).map(Summary::of_seq).collect::<Vec<_>>().iter().fold(Summary::EMPTY, |a, b| a.merge(b))
+    }
+
+    fn of_seq(xs: &[f32]) -> Summary {
+        let mut s = Summary::EMPTY;
+        let mut vecs = xs.chunks_exact(16 * FLUSH_EVERY as usize);
+        for block in &mut vecs {
+            let (mut s1, mut s2) = (f32x16::splat(0.0), f32x16::splat(0.0));
+            let (mut lo, mut hi) = (f32x16::splat(f32::INFINITY), f32x16::splat(f32::NEG_INFINITY));
+            for v in block.chunks_exact(16) {
+                let x = f32x16::from(v);
+                s1 += x;
+                s2 = x.mul_add(x, s2);
+                lo = lo.fast_min(x);
+                hi = hi.fast_max(x);
+            }
+            s.n += block.len() as u64;
+            s.sum += s1.as_array().iter().map(|&v| v as f64).sum::<f64>();
+            s.sum_sq += s2.as_array().iter().map(|&v| v as f64).sum::<f64>();
+            s.min = lo.as_array().iter().fold(s.min, |m, &v| m.min(v));
+            s.max = hi.as_array().iter().fold(s.max, |m, &v| m.max(v));
+        }
+        for &x in vecs.remainder() {
+            s.n += 1;
+            s.sum += x as f64;
+            s.sum_sq += x as f64 * x as f64;
+            s.min = s.min.min(x);
+            s.max = s.max.max(x);
+        }
+        s
+    }
+
+    /// Combines two summaries.
+    pub fn merge(&self, o: &Summary) -> Summary {
+        Summary { n: self.n + o.n, sum: self.sum + o.sum, sum_sq: self.sum_sq + o.sum_sq, min: self.min.min(o.min), max: self.max.max(o.max) }
+    }
+
+    /// Mean.
+    pub fn mean(&self) -> f64 {
+        self.sum / self.n.max(1) as f64
+    }
+
+    /// Population standard deviation.
+    pub fn std(&self) -> f64 {
+        let m = self.mean();
+        (self.sum_sq / self.n.max(1) as f64 - m * m).max(0.0).sqrt()
+    }
+}

@@ -1,0 +1,125 @@
+//! Arguments (clap derive).
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// weightinit: weight-initialization experiments and SIMD benchmarks.
+#[derive(Parser, Debug)]
+#[command(name = "weightinit", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+    /// Experiment options (a bare `weightinit` runs the experiment).
+    #[command(flatten)]
+    pub experiment: ExperimentArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run the init × activation grid and print per-layer statistics (the default).
+    Experiment(ExperimentArgs),
+    /// Draw a weight tensor and write it as a .npy file.
+    Sample(SampleArgs),
+    /// Print the SIMD path, lanes, threads and kernel parameters of this build.
+    Info,
+    /// Turn criterion's estimates into a machine-tagged results file.
+    Report(ReportArgs),
+    /// Compare results files: regressions on one machine, or machines side by side.
+    Compare(CompareArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExperimentArgs {
+    /// Initializer (repeatable): e.g. normal:1, he_normal, xavier_uniform, orthogonal, lsuv, or `all`.
+    #[arg(long = "init", value_name = "NAME")]
+    pub inits: Vec<String>,
+    /// Activation (repeatable): sigmoid, tanh, relu.
+    #[arg(long = "activation", value_name = "NAME")]
+    pub activations: Vec<String>,
+    /// Inputs per batch.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Units per layer.
+    #[arg(long, default_value_t = 100)]
+    pub width: usize,
+    /// Layers.
+    #[arg(long, default_value_t = 5)]
+    pub layers: usize,
+    /// Histogram bins.
+    #[arg(long, default_value_t = 30)]
+    pub bins: usize,
+    /// Seed.
+    #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Run the scalar reference path (rand_distr, triple loop, f32::exp).
+    #[arg(long)]
+    pub naive: bool,
+    /// Write the seed's figures (SVG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<std::path::PathBuf>,
+    /// LSUV tolerance on the pre-activation variance.
+    #[arg(long, default_value_t = 0.1)]
+    pub lsuv_tol: f64,
+    /// LSUV rescalings per layer at most.
+    #[arg(long, default_value_t = 10)]
+    pub lsuv_max_iter: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct SampleArgs {
+    /// Initializer, e.g. he_normal, xavier_uniform, normal:0.02, orthogonal.
+    #[arg(long)]
+    pub init: String,
+    /// Shape, e.g. 784x256 or 3x3x64x128 ([k…, fan_in, fan_out]).
+    #[arg(long)]
+    pub shape: String,
+    /// fan_in, fan_out or fan_avg (variance-scaling schemes).
+    #[arg(long)]
+    pub fan_mode: Option<String>,
+    /// A gain: a number, or a nonlinearity (tanh, relu, leaky_relu:0.2, …).
+    #[arg(long)]
+    pub gain: Option<String>,
+    /// Seed.
+    #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Output .npy file.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Use the rand_distr reference sampler (single thread, in memory).
+    #[arg(long)]
+    pub naive: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Criterion's output directory.
+    #[arg(long, default_value = "target/criterion")]
+    pub criterion_dir: std::path::PathBuf,
+    /// Output file (default: results/<machine-id>.json).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Results files: BASE NEW for one machine, or one per machine.
+    #[arg(required = true, num_args = 2..)]
+    pub files: Vec<std::path::PathBuf>,
+    /// A change counts only above this percentage (and with disjoint confidence intervals).
+    #[arg(long, default_value_t = 5.0)]
+    pub threshold: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also draw a bar chart (SVG).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<std::path::PathBuf>,
+}

@@ -1,0 +1,204 @@
+//! One function per subcommand.
+use super::CliError;
+use super::args::{Cli, Cmd, CompareArgs, ExperimentArgs, Format, ReportArgs, SampleArgs};
+use super::{plot, render};
+use std::io::{BufWriter, IsTerminal, Write};
+use std::time::Instant;
+use weightinit::activation::Activation;
+use weightinit::experiment::{self, ExperimentConfig, InitSpec};
+use weightinit::init::{FanMode, Fans, Gain, Init, Scheme};
+use weightinit::network::NetConfig;
+use weightinit::npy::NpyWriter;
+use weightinit::results::{self, compare};
+use weightinit::rng::StreamKey;
+use weightinit::sample::{CHUNK, Path};
+use weightinit::stats::Summary;
+
+/// Dispatches; `Ok` carries the exit status.
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.cmd {
+        None => experiment_cmd(cli.experiment),
+        Some(Cmd::Experiment(a)) => experiment_cmd(a),
+        Some(Cmd::Sample(a)) => sample_cmd(a),
+        Some(Cmd::Info) => {
+            print!("{}", render::info());
+            Ok(0)
+        }
+        Some(Cmd::Report(a)) => report_cmd(a),
+        Some(Cmd::Compare(a)) => compare_cmd(a),
+    }
+}
+
+fn require_isa() -> Result<(), CliError> {
+    match std::env::var("WEIGHTINIT_REQUIRE_ISA") {
+        Ok(req) if !req.is_empty() => weightinit::simd::Isa::check_required(&req).map_err(CliError::usage),
+        _ => Ok(()),
+    }
+}
+
+fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
+    require_isa()?;
+    let inits = if a.inits.iter().any(|s| s.eq_ignore_ascii_case("all")) {
+        InitSpec::all()
+    } else {
+        a.inits.iter().map(|s| InitSpec::parse(s)).collect::<Result<Vec<_>, _>>().map_err(CliError::usage)?
+    };
+    let acts = a.activations.iter().map(|s| Activation::parse(s)).collect::<Result<Vec<_>, _>>().map_err(CliError::usage)?;
+    if !(a.lsuv_tol.is_finite() && a.lsuv_tol > 0.0) {
+        return Err(CliError::usage(format!("--lsuv-tol must be a finite number > 0, got {}", a.lsuv_tol)));
+    }
+    let net = NetConfig { batch: a.batch, width: a.width, layers: a.layers, bins: a.bins, seed: a.seed };
+    let mut cfg = ExperimentConfig::new(net, inits, acts, a.naive).map_err(CliError::usage)?;
+    cfg.lsuv.tol = a.lsuv_tol;
+    cfg.lsuv.max_iter = a.lsuv_max_iter;
+    let t = Instant::now();
+    let report = experiment::run(&cfg).map_err(CliError::usage)?;
+    let elapsed = t.elapsed();
+    if a.json {
+        let s = serde_json::to_string(&report).map_err(|e| CliError::usage(format!("cannot encode JSON: {e}")))?;
+        println!("{s}");
+    } else {
+        print!("{}", render::experiment(&report, elapsed));
+    }
+    if let Some(dir) = a.plot {
+        let files = plot::experiment_figures(&report, &dir).map_err(CliError::usage)?;
+        if !a.json {
+            println!("wrote {} figures to {}", files.len(), dir.display());
+        }
+    }
+    Ok(0)
+}
+
+/// Parses `784x256` into dimensions, naming the bad part.
+fn parse_shape(s: &str) -> Result<Vec<usize>, CliError> {
+    let dims: Vec<usize> = s
+        .split(['x', 'X', ','])
+        .map(|d| d.trim().parse::<usize>().map_err(|_| CliError::usage(format!("bad shape `{s}`: `{d}` is not a positive integer"))))
+        .collect::<Result<_, _>>()?;
+    if dims.len() < 2 {
+        return Err(CliError::usage(format!("bad shape `{s}`: need at least two dimensions ([.., fan_in, fan_out])")));
+    }
+    if let Some(pos) = dims.iter().position(|&d| d == 0) {
+        return Err(CliError::usage(format!("bad shape `{s}`: dimension {} is 0", pos + 1)));
+    }
+    dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(|| CliError::usage(format!("bad shape `{s}`: too many elements")))?;
+    Ok(dims)
+}
+
+/// Floats per write: 64 generator chunks (16 MiB); two buffers are in flight.
+const WRITE_GROUP: usize = 64 * CHUNK;
+
+fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
+    require_isa()?;
+    let shape = parse_shape(&a.shape)?;
+    let fans = Fans::from_shape(&shape).map_err(CliError::usage)?;
+    let mut init = Init::parse(&a.init).map_err(CliError::usage)?;
+    if let Some(m) = &a.fan_mode {
+        init = init.with_fan_mode(FanMode::parse(m).map_err(CliError::usage)?);
+    }
+    if let Some(g) = &a.gain {
+        init = init.with_gain(Gain::parse(g).map_err(CliError::usage)?);
+    }
+    let n: usize = shape.iter().product();
+    let key = StreamKey::new(a.seed, 0);
+    let file = std::fs::File::create(&a.out).map_err(|e| CliError::usage(format!("cannot write `{}`: {e}", a.out.display())))?;
+    let io_err = |e: std::io::Error| CliError::usage(format!("cannot write `{}`: {e}", a.out.display()));
+    let mut w = NpyWriter::new(BufWriter::with_capacity(1 << 20, file), &shape).map_err(io_err)?;
+    let t = Instant::now();
+    let summary = if init.scheme == Scheme::Orthogonal || a.naive {
+        if n > 1 << 28 {
+            return Err(CliError::usage(format!("{} with {n} values needs the whole matrix in memory; at most {} here", init.name, 1 << 28)));
+        }
+        let mut buf = vec![0f32; n];
+        init.fill(fans, key, &mut buf, if a.naive { Path::Naive } else { Path::SimdPar }).map_err(CliError::usage)?;
+        w.write(&buf).map_err(io_err)?;
+        Summary::of(&buf)
+    } else {
+        let dist = init.dist(fans).map_err(CliError::usage)?;
+        stream(&dist, key, n, &mut w).map_err(io_err)?
+    };
+    w.finish().map_err(io_err)?;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{} {}: n {}, mean {:+.3e}, std {:.4e} (expected {:.4e}), min {:+.4e}, max {:+.4e}; {:.3} s, {:.2} G values/s -> {}",
+        init.name,
+        a.shape,
+        summary.n,
+        summary.mean(),
+        summary.std(),
+        init.expected_std(fans),
+        summary.min,
+        summary.max,
+        secs,
+        n as f64 / secs / 1e9,
+        a.out.display()
+    );
+    Ok(0)
+}
+
+/// Generates in groups of [`WRITE_GROUP`] floats on the rayon pool while a
+/// writer thread writes the previous group: memory stays at two groups.
+fn stream<W: Write + Send>(dist: &weightinit::sample::Dist, key: StreamKey, n: usize, w: &mut NpyWriter<W>) -> std::io::Result<Summary> {
+    let progress = std::io::stderr().is_terminal() && n >= 1 << 26;
+    let (to_writer, from_gen) = std::sync::mpsc::sync_channel::<Vec<f32>>(1);
+    let (to_gen, recycled) = std::sync::mpsc::channel::<Vec<f32>>();
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || -> std::io::Result<()> {
+            for buf in from_gen {
+                w.write(&buf)?;
+                let _ = to_gen.send(buf);
+            }
+            Ok(())
+        });
+        let mut summary = Summary::EMPTY;
+        let mut done = 0usize;
+        let mut spare = vec![Vec::with_capacity(WRITE_GROUP.min(n)), Vec::with_capacity(WRITE_GROUP.min(n))];
+        while done < n {
+            let len = WRITE_GROUP.min(n - done);
+            let mut buf = spare.pop().or_else(|| recycled.recv().ok()).unwrap_or_default();
+            buf.resize(len, 0.0);
+            dist.fill_from_chunk(key, (done / CHUNK) as u64, &mut buf, true);
+            summary = summary.merge(&Summary::of(&buf));
+            done += len;
+            if to_writer.send(buf).is_err() {
+                break; // the writer failed; its error is reported below
+            }
+            if progress {
+                eprint!("\r  {:5.1}%  {done} / {n} values", 100.0 * done as f64 / n as f64);
+            }
+        }
+        drop(to_writer);
+        if progress {
+            eprintln!();
+        }
+        writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")))?;
+        Ok(summary)
+    })
+}
+
+fn report_cmd(a: ReportArgs) -> Result<u8, CliError> {
+    let file = results::report(&a.criterion_dir).map_err(CliError::usage)?;
+    let out = a.out.unwrap_or_else(|| std::path::PathBuf::from("results").join(format!("{}.json", file.machine_id)));
+    results::save(&file, &out).map_err(CliError::usage)?;
+    print!("{}", render::report_summary(&file));
+    println!("wrote {}", out.display());
+    Ok(0)
+}
+
+fn compare_cmd(a: CompareArgs) -> Result<u8, CliError> {
+    if !(a.threshold.is_finite() && a.threshold >= 0.0) {
+        return Err(CliError::usage(format!("--threshold must be a finite percentage ≥ 0, got {}", a.threshold)));
+    }
+    let files = a.files.iter().map(|p| results::load(p).map(|f| (p.clone(), f))).collect::<Result<Vec<_>, _>>().map_err(CliError::usage)?;
+    let cmp = compare::compare(&files, a.threshold).map_err(CliError::usage)?;
+    let format = match a.format {
+        Format::Text => compare::Format::Text,
+        Format::Markdown => compare::Format::Markdown,
+        Format::Json => compare::Format::Json,
+    };
+    print!("{}", compare::render(&cmp, format));
+    if let Some(p) = &a.plot {
+        plot::compare_chart(&cmp, p).map_err(CliError::usage)?;
+    }
+    Ok(if cmp.regressed() { 1 } else { 0 })
+}

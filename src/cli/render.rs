@@ -1,0 +1,121 @@
+//! Text output: the experiment's tables and histograms, `info`, the report summary.
+use std::fmt::Write;
+use std::time::Duration;
+use weightinit::experiment::Report;
+use weightinit::results::ResultsFile;
+use weightinit::simd::Isa;
+
+const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// One line of block characters, one per bin, scaled to the largest bin.
+pub fn sparkline(counts: &[u64]) -> String {
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    counts
+        .iter()
+        .map(|&c| if c == 0 { LEVELS[0] } else { LEVELS[1 + ((c as f64 / max) * 7.0).round() as usize] })
+        .collect()
+}
+
+fn short(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() >= 0.01 && x.abs() < 1000.0 {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
+/// The experiment as tables with a histogram per layer.
+pub fn experiment(r: &Report, elapsed: Duration) -> String {
+    let c = &r.config;
+    let mut s = String::new();
+    let isa = Isa::current();
+    let _ = writeln!(
+        s,
+        "weightinit experiment: batch {}, width {}, {} layers, {} bins, seed {}, {} path ({} SIMD, {} threads)",
+        c.batch,
+        c.width,
+        c.layers,
+        c.bins,
+        c.seed,
+        c.path,
+        isa.compiled,
+        rayon::current_num_threads()
+    );
+    for run in &r.runs {
+        let lo_hi = run.layers.first().map(|l| (l.histogram.lo, l.histogram.hi)).unwrap_or((0.0, 1.0));
+        let _ = writeln!(s, "\n── {} + {}: {}", run.init, run.activation.name(), run.verdict);
+        let sat_head = if run.layers.iter().any(|l| l.saturation_fraction.is_some()) { "  sat" } else { " zero" };
+        let _ = writeln!(
+            s,
+            "layer   mean    std {sat_head}  grad_rms  wgrad_rms  histogram [{}, {}] (below/above)",
+            lo_hi.0, lo_hi.1
+        );
+        for l in &run.layers {
+            let frac = l.saturation_fraction.unwrap_or(l.zero_fraction);
+            let out = if l.histogram.below + l.histogram.above > 0 {
+                format!(" ({}/{})", l.histogram.below, l.histogram.above)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "{:>5} {:>6} {:>6} {:>5.2} {:>9} {:>10}  |{}|{}",
+                l.layer,
+                short(l.mean),
+                short(l.std),
+                frac,
+                format!("{:.2e}", l.grad_rms),
+                format!("{:.2e}", l.weight_grad_rms),
+                sparkline(&l.histogram.counts),
+                out
+            );
+        }
+        if let Some(it) = run.layers.iter().map(|l| l.lsuv_iterations).collect::<Option<Vec<_>>>() {
+            let _ = writeln!(s, "      LSUV iterations per layer: {it:?}");
+        }
+    }
+    let _ = writeln!(s, "\n{} runs in {:.1} ms", r.runs.len(), elapsed.as_secs_f64() * 1e3);
+    s
+}
+
+/// `weightinit info`.
+pub fn info() -> String {
+    use weightinit::gemm::archparams as ap;
+    let isa = Isa::current();
+    let mut s = String::new();
+    let _ = writeln!(s, "weightinit {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(s, "SIMD path compiled:   {}", isa.compiled);
+    let _ = writeln!(s, "features compiled:    {}", isa.compiled_features.join(" "));
+    let _ = writeln!(s, "features detected:    {}", isa.detected_features.join(" "));
+    let _ = writeln!(s, "rng lanes:            {} xoshiro256++ lanes (fixed on every ISA)", weightinit::rng::LANES);
+    let _ = writeln!(s, "sampler chunk:        {} floats per stream", weightinit::sample::CHUNK);
+    let _ = writeln!(
+        s,
+        "gemm micro-kernel:    {}x{} tile of f32x{} (MR x NR), KC {}, MC {}, NC {}",
+        ap::MR,
+        ap::NR,
+        ap::LANES,
+        ap::KC,
+        ap::MC,
+        ap::NC
+    );
+    let _ = writeln!(s, "rayon threads:        {}", rayon::current_num_threads());
+    let _ = writeln!(s, "rustc:                {}", env!("WEIGHTINIT_RUSTC_VERSION"));
+    s
+}
+
+/// The summary table printed by `report`.
+pub fn report_summary(f: &ResultsFile) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "machine {} ({}, {} cores, {} path)", f.machine_id, f.machine.cpu_brand, f.machine.logical_cores, f.machine.compiled_path);
+    let _ = writeln!(s, "{:<44} {:>12} {:>16} {:>10} {:>9}", "benchmark", "median", "throughput", "speedup", "ceiling");
+    for (id, b) in &f.benchmarks {
+        let thr = b.throughput.as_ref().map(|t| format!("{:.2} {}", t.value, t.unit)).unwrap_or_default();
+        let sp = b.speedup_vs_naive.map(|v| format!("{v:.1}x")).unwrap_or_default();
+        let ceil = b.fraction_of_ceiling.map(|v| format!("{:.0}%", 100.0 * v)).unwrap_or_default();
+        let _ = writeln!(s, "{:<44} {:>12} {:>16} {:>10} {:>9}", id, weightinit::results::fmt_time(b.median_ns), thr, sp, ceil);
+    }
+    s
+}

@@ -1,0 +1,253 @@
+//! The experiment: the init × activation grid, its configuration, verdicts and JSON schema.
+//!
+//! A run draws X and W_1..W_L, goes forward and backward through
+//! [`network`](crate::network), and keeps each layer's [`LayerStats`]. The grid
+//! shares X between runs (same seed), so differences come from the weights.
+//!
+//! # JSON schema (public, version 1)
+//! ```text
+//! {"schema": 1,
+//!  "config": {"batch", "width", "layers", "bins", "seed", "path": "fast"|"naive"},
+//!  "runs": [{"init", "activation", "verdict",
+//!            "layers": [{"layer", "mean", "std", "min", "max", "zero_fraction",
+//!                        "saturation_fraction", "histogram": {"lo", "hi", "counts", "below", "above"},
+//!                        "grad_rms", "weight_grad_rms", "preact_mean", "preact_std",
+//!                        "weight_std", "lsuv_iterations"?}]}]}
+//! ```
+#![forbid(unsafe_code)]
+
+use crate::activation::Activation;
+use crate::init::{DEFAULT_GRID, Init, InitError, PRESETS};
+use crate::network::lsuv::{self, LsuvConfig};
+use crate::network::{self, Fast, Kernels, LayerStats, Naive, NetConfig};
+use serde::{Deserialize, Serialize};
+
+/// Largest batch × width the experiment accepts (2²⁶ floats = 256 MiB per buffer).
+pub const MAX_ELEMENTS: usize = 1 << 26;
+
+/// An initializer of the grid: element-wise or LSUV.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InitSpec {
+    /// An element-wise or orthogonal scheme.
+    Scheme(Init),
+    /// Layer-sequential unit variance.
+    Lsuv,
+}
+
+impl InitSpec {
+    /// Parses a name (`lsuv`, or anything [`Init::parse`] takes).
+    pub fn parse(s: &str) -> Result<InitSpec, InitError> {
+        if s.trim().eq_ignore_ascii_case("lsuv") {
+            Ok(InitSpec::Lsuv)
+        } else {
+            Init::parse(s).map(InitSpec::Scheme)
+        }
+    }
+
+    /// The stable name.
+    pub fn name(&self) -> String {
+        match self {
+            InitSpec::Scheme(i) => i.name.clone(),
+            InitSpec::Lsuv => "lsuv".into(),
+        }
+    }
+
+    /// Every scheme the crate knows (`--init all`).
+    pub fn all() -> Vec<InitSpec> {
+        let mut v: Vec<InitSpec> = ["normal:1", "normal:0.01"]
+            .iter()
+            .chain(PRESETS.iter())
+            .chain(["orthogonal", "lsuv"].iter())
+            .map(|n| InitSpec::parse(n).expect("built-in names parse"))
+            .collect();
+        v.dedup();
+        v
+    }
+
+    /// The seed's eight presets.
+    pub fn default_grid() -> Vec<InitSpec> {
+        DEFAULT_GRID.iter().map(|n| InitSpec::parse(n).expect("built-in names parse")).collect()
+    }
+}
+
+/// A validated experiment.
+#[derive(Clone, Debug)]
+pub struct ExperimentConfig {
+    /// Network and statistics settings.
+    pub net: NetConfig,
+    /// Initializers, in order.
+    pub inits: Vec<InitSpec>,
+    /// Activations, in order.
+    pub activations: Vec<Activation>,
+    /// Run the scalar reference path.
+    pub naive: bool,
+    /// LSUV settings.
+    pub lsuv: LsuvConfig,
+}
+
+/// A configuration value was invalid.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigError {
+    /// A size was zero.
+    Zero(&'static str),
+    /// batch × width was too large.
+    TooLarge {
+        /// batch.
+        batch: usize,
+        /// width.
+        width: usize,
+    },
+    /// An initializer problem.
+    Init(InitError),
+}
+
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ConfigError::Zero(what) => write!(f, "--{what} must be at least 1, got 0"),
+            ConfigError::TooLarge { batch, width } => {
+                write!(f, "batch × width = {batch} × {width} exceeds {MAX_ELEMENTS} values")
+            }
+            ConfigError::Init(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<InitError> for ConfigError {
+    fn from(e: InitError) -> Self {
+        ConfigError::Init(e)
+    }
+}
+
+impl ExperimentConfig {
+    /// Validates sizes once; every run can then assume them.
+    pub fn new(net: NetConfig, inits: Vec<InitSpec>, activations: Vec<Activation>, naive: bool) -> Result<Self, ConfigError> {
+        for (v, name) in [(net.batch, "batch"), (net.width, "width"), (net.layers, "layers"), (net.bins, "bins")] {
+            if v == 0 {
+                return Err(ConfigError::Zero(name));
+            }
+        }
+        if net.batch.checked_mul(net.width).is_none_or(|e| e > MAX_ELEMENTS) || net.width * net.width > MAX_ELEMENTS {
+            return Err(ConfigError::TooLarge { batch: net.batch, width: net.width });
+        }
+        let inits = if inits.is_empty() { InitSpec::default_grid() } else { inits };
+        let activations = if activations.is_empty() { Activation::ALL.to_vec() } else { activations };
+        Ok(ExperimentConfig { net, inits, activations, naive, lsuv: LsuvConfig::default() })
+    }
+}
+
+/// One init × activation run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Initializer name.
+    pub init: String,
+    /// Activation.
+    pub activation: Activation,
+    /// A one-line verdict.
+    pub verdict: String,
+    /// Per-layer statistics.
+    pub layers: Vec<LayerStats>,
+}
+
+/// The configuration as written to JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConfigOut {
+    /// Inputs per batch.
+    pub batch: usize,
+    /// Units per layer.
+    pub width: usize,
+    /// Layers.
+    pub layers: usize,
+    /// Histogram bins.
+    pub bins: usize,
+    /// Seed.
+    pub seed: u64,
+    /// `fast` or `naive`.
+    pub path: String,
+}
+
+/// The whole experiment's output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Schema version (1).
+    pub schema: u32,
+    /// The configuration.
+    pub config: ConfigOut,
+    /// The runs, inits outer, activations inner.
+    pub runs: Vec<Run>,
+}
+
+/// Runs the grid.
+pub fn run(cfg: &ExperimentConfig) -> Result<Report, ConfigError> {
+    let runs = if cfg.naive { run_with(cfg, &Naive)? } else { run_with(cfg, &Fast)? };
+    let n = &cfg.net;
+    Ok(Report {
+        schema: 1,
+        config: ConfigOut {
+            batch: n.batch,
+            width: n.width,
+            layers: n.layers,
+            bins: n.bins,
+            seed: n.seed,
+            path: if cfg.naive { "naive" } else { "fast" }.into(),
+        },
+        runs,
+    })
+}
+
+/// Runs the grid with kernels `k`.
+pub fn run_with<K: Kernels>(cfg: &ExperimentConfig, k: &K) -> Result<Vec<Run>, ConfigError> {
+    let x = network::input(&cfg.net, k);
+    let mut runs = Vec::new();
+    for spec in &cfg.inits {
+        let shared = match spec {
+            InitSpec::Scheme(init) => Some(network::init_weights(&cfg.net, init, k)?),
+            InitSpec::Lsuv => None,
+        };
+        for &act in &cfg.activations {
+            let weights = match &shared {
+                Some(w) => w.clone(),
+                None => lsuv::init(&cfg.net, act, cfg.lsuv, k)?,
+            };
+            let layers = network::run(&cfg.net, &x, &weights, act, k);
+            runs.push(Run { init: spec.name(), activation: act, verdict: verdict(act, &layers), layers });
+        }
+    }
+    Ok(runs)
+}
+
+/// A one-line reading of a run, in the seed's terms.
+pub fn verdict(act: Activation, layers: &[LayerStats]) -> String {
+    let (Some(first), Some(last)) = (layers.first(), layers.last()) else {
+        return "no layers".into();
+    };
+    let grad_ratio = first.weight_grad_rms / last.weight_grad_rms;
+    let mut parts: Vec<String> = Vec::new();
+    let mean_sat = layers.iter().filter_map(|l| l.saturation_fraction).sum::<f64>() / layers.len() as f64;
+    match act {
+        Activation::Sigmoid | Activation::Tanh if mean_sat > 0.3 => {
+            parts.push(format!("saturated ({:.0}% of outputs within 0.01 of an asymptote)", 100.0 * mean_sat))
+        }
+        Activation::Sigmoid if last.std < 0.02 => parts.push(format!("collapsed to {:.2} (layer-{} std {:.1e})", last.mean, last.layer, last.std)),
+        Activation::Tanh | Activation::Relu if last.std < 0.02 => {
+            parts.push(format!("collapsed to {:.2} (layer-{} std {:.1e})", last.mean, last.layer, last.std))
+        }
+        _ => {}
+    }
+    if parts.is_empty() && layers.len() > 1 && last.std < 0.5 * first.std {
+        let r = (last.std / first.std).powf(1.0 / (layers.len() - 1) as f64);
+        parts.push(format!("shrinking (std ×{r:.2} per layer)"));
+    }
+    if parts.is_empty() && layers.len() > 1 && last.std > 2.0 * first.std {
+        let r = (last.std / first.std).powf(1.0 / (layers.len() - 1) as f64);
+        parts.push(format!("growing (std ×{r:.2} per layer)"));
+    }
+    if grad_ratio < 1e-3 || first.weight_grad_rms < 1e-7 {
+        parts.push(format!("vanishing gradient (layer-1 weight-grad RMS 10^{:.1})", first.weight_grad_rms.log10()));
+    } else if grad_ratio > 1e3 {
+        parts.push(format!("exploding gradient (layer-1 weight-grad RMS 10^{:.1})", first.weight_grad_rms.log10()));
+    }
+    if parts.is_empty() { "healthy".into() } else { parts.join("; ") }
+}

@@ -1,0 +1,260 @@
+//! Comparing results files: regressions on one machine, or machines side by side.
+//!
+//! Two files of the same machine id are a *regression check*: per common
+//! benchmark, `change = new/base − 1` of the median time, and the verdict is
+//! `faster` or `slower` only when |change| exceeds the threshold **and** the
+//! two 95% confidence intervals of the median do not overlap; otherwise
+//! `same`. Anything else is a *cross-machine* table of throughputs, speedups
+//! and fractions of each machine's own ceiling, with the fingerprint fields
+//! that differ. Benchmarks present in only some files are listed.
+#![forbid(unsafe_code)]
+
+use super::{BenchResult, ResultsError, ResultsFile, fmt_time};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text.
+    Text,
+    /// A GitHub-flavoured markdown table.
+    Markdown,
+    /// One JSON document.
+    Json,
+}
+
+/// A regression verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Significantly less time.
+    Faster,
+    /// Significantly more time.
+    Slower,
+    /// Within the threshold, or intervals overlap.
+    Same,
+}
+
+/// One row of a regression check.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChangeRow {
+    /// Benchmark ID.
+    pub id: String,
+    /// Base median, ns.
+    pub base_ns: f64,
+    /// New median, ns.
+    pub new_ns: f64,
+    /// Time change in percent (positive = slower).
+    pub change_pct: f64,
+    /// Whether the intervals overlap.
+    pub intervals_overlap: bool,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// One machine's figures for a benchmark.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cell {
+    /// Median, ns.
+    pub median_ns: f64,
+    /// Throughput value and unit.
+    pub throughput: Option<(f64, String)>,
+    /// Speedup over naive.
+    pub speedup_vs_naive: Option<f64>,
+    /// Fraction of the machine's ceiling.
+    pub fraction_of_ceiling: Option<f64>,
+}
+
+/// One row of a cross-machine table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MachineRow {
+    /// Benchmark ID.
+    pub id: String,
+    /// One cell per file (None where the file lacks the benchmark).
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// The result of a comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Comparison {
+    /// Two files of one machine.
+    Regression {
+        /// The machine id.
+        machine_id: String,
+        /// Threshold in percent.
+        threshold_pct: f64,
+        /// Common benchmarks.
+        rows: Vec<ChangeRow>,
+        /// IDs only in some file, by file.
+        only_in: Vec<(String, Vec<String>)>,
+    },
+    /// Files of different machines.
+    Machines {
+        /// A label per file (machine id).
+        labels: Vec<String>,
+        /// Fingerprint fields that differ from the first file: (label, field, first, this).
+        differences: Vec<(String, String, String, String)>,
+        /// Every benchmark of any file.
+        rows: Vec<MachineRow>,
+        /// IDs only in some file, by file.
+        only_in: Vec<(String, Vec<String>)>,
+    },
+}
+
+impl Comparison {
+    /// Whether a regression check found anything slower.
+    pub fn regressed(&self) -> bool {
+        matches!(self, Comparison::Regression { rows, .. } if rows.iter().any(|r| r.verdict == Verdict::Slower))
+    }
+}
+
+fn overlap(a: [f64; 2], b: [f64; 2]) -> bool {
+    a[0] <= b[1] && b[0] <= a[1]
+}
+
+/// The verdict rule of the module doc.
+pub fn judge(base: &BenchResult, new: &BenchResult, threshold_pct: f64) -> ChangeRow {
+    let change_pct = (new.median_ns / base.median_ns - 1.0) * 100.0;
+    let intervals_overlap = overlap(base.median_ci_ns, new.median_ci_ns);
+    let verdict = if intervals_overlap || change_pct.abs() <= threshold_pct {
+        Verdict::Same
+    } else if change_pct > 0.0 {
+        Verdict::Slower
+    } else {
+        Verdict::Faster
+    };
+    ChangeRow { id: String::new(), base_ns: base.median_ns, new_ns: new.median_ns, change_pct, intervals_overlap, verdict }
+}
+
+/// Compares loaded files (path, contents).
+pub fn compare(files: &[(PathBuf, ResultsFile)], threshold_pct: f64) -> Result<Comparison, ResultsError> {
+    let ids: Vec<BTreeSet<&String>> = files.iter().map(|(_, f)| f.benchmarks.keys().collect()).collect();
+    let common: BTreeSet<&String> = ids.iter().skip(1).fold(ids[0].clone(), |acc, s| acc.intersection(s).copied().collect());
+    if common.is_empty() {
+        return Err(ResultsError::NoCommon(files.iter().map(|(p, _)| p.clone()).collect()));
+    }
+    let only_in: Vec<(String, Vec<String>)> = files
+        .iter()
+        .zip(&ids)
+        .map(|((p, _), s)| (p.display().to_string(), s.iter().filter(|i| !common.contains(*i)).map(|i| i.to_string()).collect::<Vec<_>>()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    if files.len() == 2 && files[0].1.machine_id == files[1].1.machine_id {
+        let (base, new) = (&files[0].1, &files[1].1);
+        let rows = common
+            .iter()
+            .map(|id| ChangeRow { id: id.to_string(), ..judge(&base.benchmarks[*id], &new.benchmarks[*id], threshold_pct) })
+            .collect();
+        return Ok(Comparison::Regression { machine_id: base.machine_id.clone(), threshold_pct, rows, only_in });
+    }
+    let labels: Vec<String> = files.iter().map(|(_, f)| f.machine_id.clone()).collect();
+    let first = &files[0].1.machine;
+    let differences = files
+        .iter()
+        .skip(1)
+        .flat_map(|(_, f)| first.differences(&f.machine).into_iter().map(move |(k, a, b)| (f.machine_id.clone(), k.to_string(), a, b)))
+        .collect();
+    let all: BTreeSet<&String> = ids.iter().flatten().copied().collect();
+    let rows = all
+        .iter()
+        .map(|id| MachineRow {
+            id: id.to_string(),
+            cells: files
+                .iter()
+                .map(|(_, f)| {
+                    f.benchmarks.get(*id).map(|b| Cell {
+                        median_ns: b.median_ns,
+                        throughput: b.throughput.as_ref().map(|t| (t.value, t.unit.clone())),
+                        speedup_vs_naive: b.speedup_vs_naive,
+                        fraction_of_ceiling: b.fraction_of_ceiling,
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Comparison::Machines { labels, differences, rows, only_in })
+}
+
+fn cell_text(c: &Option<Cell>) -> String {
+    match c {
+        None => "—".into(),
+        Some(c) => {
+            let mut s = match &c.throughput {
+                Some((v, u)) => format!("{v:.2} {u}"),
+                None => fmt_time(c.median_ns),
+            };
+            if let Some(x) = c.speedup_vs_naive {
+                let _ = write!(s, ", {x:.1}x naive");
+            }
+            if let Some(f) = c.fraction_of_ceiling {
+                let _ = write!(s, ", {:.0}% ceiling", 100.0 * f);
+            }
+            s
+        }
+    }
+}
+
+/// Renders a comparison.
+pub fn render(c: &Comparison, format: Format) -> String {
+    if format == Format::Json {
+        return serde_json::to_string_pretty(c).unwrap_or_default() + "\n";
+    }
+    let md = format == Format::Markdown;
+    let mut s = String::new();
+    let table = |s: &mut String, head: &[String], rows: &[Vec<String>]| {
+        if md {
+            let _ = writeln!(s, "| {} |", head.join(" | "));
+            let _ = writeln!(s, "|{}", "---|".repeat(head.len()));
+            for r in rows {
+                let _ = writeln!(s, "| {} |", r.join(" | "));
+            }
+        } else {
+            let widths: Vec<usize> = (0..head.len())
+                .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0))
+                .collect();
+            let line = |r: &[String]| r.iter().zip(&widths).map(|(x, w)| format!("{x:<w$}")).collect::<Vec<_>>().join("  ");
+            let _ = writeln!(s, "{}", line(head));
+            for r in rows {
+                let _ = writeln!(s, "{}", line(r).trim_end());
+            }
+        }
+    };
+    match c {
+        Comparison::Regression { machine_id, threshold_pct, rows, only_in } => {
+            let _ = writeln!(s, "{}regression check on {machine_id} (threshold {threshold_pct}% and disjoint 95% CIs)\n", if md { "### " } else { "" });
+            let head = ["benchmark", "base", "new", "change", "verdict"].map(String::from);
+            let body: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| vec![r.id.clone(), fmt_time(r.base_ns), fmt_time(r.new_ns), format!("{:+.1}%", r.change_pct), format!("{:?}", r.verdict).to_lowercase()])
+                .collect();
+            table(&mut s, &head, &body);
+            let slower = rows.iter().filter(|r| r.verdict == Verdict::Slower).count();
+            let faster = rows.iter().filter(|r| r.verdict == Verdict::Faster).count();
+            let _ = writeln!(s, "\n{slower} slower, {faster} faster, {} same", rows.len() - slower - faster);
+            for (f, ids) in only_in {
+                let _ = writeln!(s, "only in {f}: {}", ids.join(", "));
+            }
+        }
+        Comparison::Machines { labels, differences, rows, only_in } => {
+            let _ = writeln!(s, "{}machines side by side\n", if md { "### " } else { "" });
+            let mut head = vec!["benchmark".to_string()];
+            head.extend(labels.iter().cloned());
+            let body: Vec<Vec<String>> = rows.iter().map(|r| std::iter::once(r.id.clone()).chain(r.cells.iter().map(cell_text)).collect()).collect();
+            table(&mut s, &head, &body);
+            if !differences.is_empty() {
+                let _ = writeln!(s, "\nfingerprints differ (a build difference is not a hardware difference):");
+                for (label, k, a, b) in differences {
+                    let _ = writeln!(s, "  {label}: {k}: {a} -> {b}");
+                }
+            }
+            for (f, ids) in only_in {
+                let _ = writeln!(s, "only in {f}: {}", ids.join(", "));
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,156 @@
+//! Serde mirrors of criterion's per-benchmark files, and the walk that finds them.
+//!
+//! criterion writes `target/criterion/<group>/<impl>/<size>/new/{estimates,benchmark,sample}.json`.
+//! Only the fields we read are mirrored; unknown fields are ignored.
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A confidence interval.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ConfidenceInterval {
+    /// e.g. 0.95.
+    pub confidence_level: f64,
+    /// Lower bound (ns).
+    pub lower_bound: f64,
+    /// Upper bound (ns).
+    pub upper_bound: f64,
+}
+
+/// One estimate.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Estimate {
+    /// The interval.
+    pub confidence_interval: ConfidenceInterval,
+    /// The point estimate (ns per iteration).
+    pub point_estimate: f64,
+    /// Its standard error.
+    pub standard_error: f64,
+}
+
+/// `estimates.json`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Estimates {
+    /// Mean time per iteration.
+    pub mean: Estimate,
+    /// Median time per iteration.
+    pub median: Estimate,
+}
+
+/// criterion's throughput declaration.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub enum Throughput {
+    /// Bytes per iteration.
+    Bytes(u64),
+    /// Bytes per iteration (decimal units).
+    BytesDecimal(u64),
+    /// Elements per iteration.
+    Elements(u64),
+    /// Bits per iteration.
+    Bits(u64),
+    /// Elements and bytes.
+    ElementsAndBytes {
+        /// Elements.
+        elements: u64,
+        /// Bytes.
+        bytes: u64,
+    },
+}
+
+/// `benchmark.json`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Benchmark {
+    /// Group, e.g. `sgemm`.
+    pub group_id: String,
+    /// Implementation, e.g. `blocked`.
+    pub function_id: Option<String>,
+    /// Size, e.g. `1024x1024x1024`.
+    pub value_str: Option<String>,
+    /// Declared throughput.
+    pub throughput: Option<Throughput>,
+    /// `group/impl/size`.
+    pub full_id: String,
+}
+
+/// `sample.json` (only its length matters here).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Sample {
+    /// Iterations per sample.
+    pub iters: Vec<f64>,
+}
+
+/// One benchmark as criterion left it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    /// `benchmark.json`.
+    pub benchmark: Benchmark,
+    /// `estimates.json`.
+    pub estimates: Estimates,
+    /// Number of samples.
+    pub samples: usize,
+    /// The `new/` directory read.
+    pub dir: PathBuf,
+}
+
+/// Reading criterion's output failed.
+#[derive(Debug)]
+pub enum CriterionError {
+    /// The directory does not exist or cannot be read.
+    Dir(PathBuf, std::io::Error),
+    /// A file could not be read.
+    Read(PathBuf, std::io::Error),
+    /// A file is not the JSON we expect.
+    Parse(PathBuf, serde_json::Error),
+    /// No benchmark found.
+    Empty(PathBuf),
+}
+
+impl core::fmt::Display for CriterionError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CriterionError::Dir(p, e) => write!(f, "cannot read criterion directory `{}`: {e} (run `cargo bench` first)", p.display()),
+            CriterionError::Read(p, e) => write!(f, "cannot read `{}`: {e}", p.display()),
+            CriterionError::Parse(p, e) => write!(f, "malformed criterion file `{}`: {e}", p.display()),
+            CriterionError::Empty(p) => write!(f, "no benchmark estimates under `{}` (run `cargo bench` first)", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for CriterionError {}
+
+fn read_json<T: for<'de> Deserialize<'de>>(p: &Path) -> Result<T, CriterionError> {
+    let text = std::fs::read_to_string(p).map_err(|e| CriterionError::Read(p.to_path_buf(), e))?;
+    serde_json::from_str(&text).map_err(|e| CriterionError::Parse(p.to_path_buf(), e))
+}
+
+/// Every benchmark under `root` (directories holding `new/estimates.json`), sorted by id.
+pub fn read_all(root: &Path) -> Result<Vec<Measured>, CriterionError> {
+    std::fs::read_dir(root).map_err(|e| CriterionError::Dir(root.to_path_buf(), e))?;
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let new = dir.join("new");
+        if new.join("estimates.json").is_file() && new.join("benchmark.json").is_file() {
+            let benchmark: Benchmark = read_json(&new.join("benchmark.json"))?;
+            let estimates: Estimates = read_json(&new.join("estimates.json"))?;
+            let samples = match new.join("sample.json") {
+                p if p.is_file() => read_json::<Sample>(&p)?.iters.len(),
+                _ => 0,
+            };
+            out.push(Measured { benchmark, estimates, samples, dir: new });
+            continue;
+        }
+        let entries = std::fs::read_dir(&dir).map_err(|e| CriterionError::Dir(dir.clone(), e))?;
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name();
+            if p.is_dir() && name != "report" && name != "base" && name != "change" {
+                stack.push(p);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(CriterionError::Empty(root.to_path_buf()));
+    }
+    out.sort_by(|a, b| a.benchmark.full_id.cmp(&b.benchmark.full_id));
+    Ok(out)
+}

@@ -1,0 +1,257 @@
+//! Machine-tagged benchmark results: criterion's estimates → `results/<machine-id>.json`.
+//!
+//! A results file (schema 1) holds the machine's [`Fingerprint`] and, per
+//! benchmark ID `group/impl/size`, the median and mean time per iteration with
+//! criterion's 95% confidence intervals, the sample count, the throughput in
+//! its natural unit (G samples/s for samplers, GFLOP/s for `sgemm`/`peak`,
+//! GB/s for `fill_f32`, G elements/s otherwise), and derived figures: the
+//! speedup over `naive` (and over `matrixmultiply` for `sgemm`) and the
+//! fraction of the machine's own ceiling (`peak/fma_f32`, `fill_f32`).
+//! [`compare`] reads two or more files.
+#![forbid(unsafe_code)]
+
+pub mod compare;
+pub mod criterion;
+pub mod machine;
+
+pub use machine::Fingerprint;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The results-file schema this build reads and writes.
+pub const SCHEMA: u32 = 1;
+
+/// A throughput in a named unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    /// The value.
+    pub value: f64,
+    /// e.g. `GFLOP/s`.
+    pub unit: String,
+}
+
+/// One benchmark of a results file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    /// Group (`sgemm`).
+    pub group: String,
+    /// Implementation (`blocked`).
+    pub implementation: String,
+    /// Size (`1024x1024x1024`).
+    pub size: String,
+    /// Median time per iteration, ns.
+    pub median_ns: f64,
+    /// 95% confidence interval of the median, ns.
+    pub median_ci_ns: [f64; 2],
+    /// Mean time per iteration, ns.
+    pub mean_ns: f64,
+    /// 95% confidence interval of the mean, ns.
+    pub mean_ci_ns: [f64; 2],
+    /// Samples criterion took.
+    pub samples: usize,
+    /// Elements (or FLOP, or bytes) per iteration as declared to criterion.
+    pub per_iteration: Option<u64>,
+    /// Throughput at the median time.
+    pub throughput: Option<Rate>,
+    /// `naive` time / this time, same group and size.
+    pub speedup_vs_naive: Option<f64>,
+    /// `matrixmultiply` time / this time (sgemm).
+    pub speedup_vs_matrixmultiply: Option<f64>,
+    /// Throughput / the ceiling's throughput.
+    pub fraction_of_ceiling: Option<f64>,
+    /// The benchmark used as ceiling.
+    pub ceiling: Option<String>,
+}
+
+/// A results file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResultsFile {
+    /// Always [`SCHEMA`].
+    pub schema: u32,
+    /// Derived from the fingerprint.
+    pub machine_id: String,
+    /// The machine.
+    pub machine: Fingerprint,
+    /// By benchmark ID.
+    pub benchmarks: BTreeMap<String, BenchResult>,
+}
+
+/// A results file could not be made, read or written.
+#[derive(Debug)]
+pub enum ResultsError {
+    /// Reading criterion's output failed.
+    Criterion(criterion::CriterionError),
+    /// A file could not be read or written.
+    Io(PathBuf, std::io::Error),
+    /// A file is not valid JSON of our schema.
+    Json(PathBuf, serde_json::Error),
+    /// A file has another schema version.
+    Schema(PathBuf, String),
+    /// The files share no benchmark.
+    NoCommon(Vec<PathBuf>),
+}
+
+impl core::fmt::Display for ResultsError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ResultsError::Criterion(e) => write!(f, "{e}"),
+            ResultsError::Io(p, e) => write!(f, "cannot access `{}`: {e}", p.display()),
+            ResultsError::Json(p, e) => write!(f, "malformed results file `{}`: {e}", p.display()),
+            ResultsError::Schema(p, found) => {
+                write!(f, "results file `{}` has schema {found}; this build reads schema {SCHEMA}", p.display())
+            }
+            ResultsError::NoCommon(ps) => write!(
+                f,
+                "no benchmark in common between {}",
+                ps.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(" and ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ResultsError {}
+
+/// Formats nanoseconds with a readable unit.
+pub fn fmt_time(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.1} ns")
+    } else if ns < 1e6 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
+/// The natural unit of a group and the factor from "per iteration / second" to it.
+fn unit_of(group: &str, tp: &criterion::Throughput) -> (u64, &'static str, f64) {
+    use criterion::Throughput as T;
+    match tp {
+        T::Bytes(b) | T::BytesDecimal(b) => (*b, "GB/s", 1e-9),
+        T::Bits(b) => (*b, "Gbit/s", 1e-9),
+        T::ElementsAndBytes { elements, .. } | T::Elements(elements) => match group {
+            "uniform_f32" | "normal_f32" | "trunc_normal_f32" => (*elements, "G samples/s", 1e-9),
+            "sgemm" | "peak" | "orthogonal" => (*elements, "GFLOP/s", 1e-9),
+            // fill writes f32: 4 bytes per element.
+            "fill_f32" => (*elements, "GB/s", 4e-9),
+            _ => (*elements, "G elements/s", 1e-9),
+        },
+    }
+}
+
+/// Builds a results file from criterion's directory and this machine's fingerprint.
+pub fn report(criterion_dir: &Path) -> Result<ResultsFile, ResultsError> {
+    let measured = criterion::read_all(criterion_dir).map_err(ResultsError::Criterion)?;
+    let machine = Fingerprint::current();
+    Ok(from_measured(&measured, machine))
+}
+
+/// Builds a results file from measured benchmarks (testable without criterion).
+pub fn from_measured(measured: &[criterion::Measured], machine: Fingerprint) -> ResultsFile {
+    let mut benchmarks = BTreeMap::new();
+    for m in measured {
+        let b = &m.benchmark;
+        let mut parts = b.full_id.splitn(3, '/');
+        let group = parts.next().unwrap_or_default().to_string();
+        let implementation = b.function_id.clone().or_else(|| parts.next().map(str::to_string)).unwrap_or_default();
+        let size = b.value_str.clone().unwrap_or_default();
+        let e = &m.estimates;
+        let (per_iteration, throughput) = match &b.throughput {
+            Some(tp) => {
+                let (n, unit, k) = unit_of(&group, tp);
+                (Some(n), Some(Rate { value: n as f64 / (e.median.point_estimate * 1e-9) * k, unit: unit.into() }))
+            }
+            None => (None, None),
+        };
+        let ci = |x: &criterion::Estimate| [x.confidence_interval.lower_bound, x.confidence_interval.upper_bound];
+        benchmarks.insert(
+            b.full_id.clone(),
+            BenchResult {
+                group,
+                implementation,
+                size,
+                median_ns: e.median.point_estimate,
+                median_ci_ns: ci(&e.median),
+                mean_ns: e.mean.point_estimate,
+                mean_ci_ns: ci(&e.mean),
+                samples: m.samples,
+                per_iteration,
+                throughput,
+                speedup_vs_naive: None,
+                speedup_vs_matrixmultiply: None,
+                fraction_of_ceiling: None,
+                ceiling: None,
+            },
+        );
+    }
+    derive(&mut benchmarks);
+    ResultsFile { schema: SCHEMA, machine_id: machine.machine_id(), machine, benchmarks }
+}
+
+/// The `naive` counterpart of an implementation name: `naive`, or `sigmoid_naive` for `sigmoid_simd_par`.
+fn naive_name(implementation: &str) -> Option<String> {
+    if implementation == "naive" || implementation.ends_with("_naive") {
+        return None;
+    }
+    match implementation.split_once('_') {
+        Some((head, _)) if !["simd", "blocked", "fast"].contains(&head) => Some(format!("{head}_naive")),
+        _ => Some("naive".into()),
+    }
+}
+
+/// Fills the speedups and ceiling fractions.
+fn derive(benchmarks: &mut BTreeMap<String, BenchResult>) {
+    let snapshot = benchmarks.clone();
+    let get = |g: &str, i: &str, s: &str| snapshot.get(&format!("{g}/{i}/{s}"));
+    let thr = |b: &BenchResult| b.throughput.as_ref().map(|t| t.value);
+    for b in benchmarks.values_mut() {
+        if let Some(nv) = naive_name(&b.implementation).and_then(|n| get(&b.group, &n, &b.size)) {
+            b.speedup_vs_naive = Some(nv.median_ns / b.median_ns);
+        }
+        let par = b.implementation.ends_with("_par") || b.size == "par";
+        if b.group == "sgemm" && b.implementation != "matrixmultiply" {
+            b.speedup_vs_matrixmultiply = get("sgemm", "matrixmultiply", &b.size).map(|m| m.median_ns / b.median_ns);
+        }
+        let ceiling = match b.group.as_str() {
+            "sgemm" | "orthogonal" => Some(format!("peak/fma_f32/{}", if par { "par" } else { "1" })),
+            "uniform_f32" | "normal_f32" | "trunc_normal_f32" => {
+                Some(format!("fill_f32/{}/{}", if par { "par" } else { "seq" }, b.size))
+            }
+            _ => None,
+        };
+        if let (Some(c), Some(v)) = (ceiling, thr(b)) {
+            if let Some(cb) = snapshot.get(&c) {
+                // Samplers against fill: compare element rates (fill's unit is GB/s = 4 B/element).
+                let cv = if b.group == "sgemm" || b.group == "orthogonal" { thr(cb) } else { thr(cb).map(|x| x / 4.0) };
+                if let Some(cv) = cv.filter(|x| *x > 0.0) {
+                    b.fraction_of_ceiling = Some(v / cv);
+                    b.ceiling = Some(c);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `f` as pretty JSON, creating the directory.
+pub fn save(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| ResultsError::Io(dir.to_path_buf(), e))?;
+    }
+    let text = serde_json::to_string_pretty(f).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
+    std::fs::write(path, text + "\n").map_err(|e| ResultsError::Io(path.to_path_buf(), e))
+}
+
+/// Reads a results file, checking its schema first.
+pub fn load(path: &Path) -> Result<ResultsFile, ResultsError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ResultsError::Io(path.to_path_buf(), e))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
+    match v.get("schema").and_then(|s| s.as_u64()) {
+        Some(s) if s == SCHEMA as u64 => {}
+        Some(s) => return Err(ResultsError::Schema(path.to_path_buf(), s.to_string())),
+        None => return Err(ResultsError::Schema(path.to_path_buf(), "missing".into())),
+    }
+    serde_json::from_value(v).map_err(|e| ResultsError::Json(path.to_path_buf(), e))
+}
