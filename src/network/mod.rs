@@ -198,6 +198,11 @@ pub fn init_weights<K: Kernels>(cfg: &NetConfig, init: &Init, k: &K) -> Result<W
 
 /// Forward and backward through `weights` on input `x`; per-layer statistics.
 pub fn run<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weights, act: Activation, k: &K) -> Vec<LayerStats> {
+    forward_backward(cfg, x, weights, act, k).0
+}
+
+/// [`run`], also returning ∂L/∂W_l for every layer (row-major `width × width`).
+pub fn forward_backward<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weights, act: Activation, k: &K) -> (Vec<LayerStats>, Vec<Vec<f32>>) {
     let (n, width) = (cfg.batch, cfg.width);
     let size = n * width;
     // h[0] = X; h[l], d[l-1] for layers 1..=L.
@@ -216,8 +221,9 @@ pub fn run<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weights, act: Activ
     // Backward from ∂L/∂h_L = 1/batch.
     let mut g = vec![1.0 / n as f32; size];
     let mut grad = vec![(0.0, 0.0); cfg.layers];
-    let mut dw = vec![0f32; width * width];
+    let mut dws = vec![Vec::new(); cfg.layers];
     for l in (0..cfg.layers).rev() {
+        let mut dw = vec![0f32; width * width];
         let delta: Vec<f32> = g.iter().zip(&d[l]).map(|(a, b)| a * b).collect();
         let dv = MatRef::row_major(&delta, n, width).expect(SHAPES_OK);
         let hp = MatRef::row_major(&h[l], n, width).expect(SHAPES_OK);
@@ -227,8 +233,10 @@ pub fn run<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weights, act: Activ
             let wt = MatRef::row_major(&weights.w[l], width, width).expect(SHAPES_OK).t();
             k.matmul(dv, wt, &mut MatMut::row_major(&mut g, n, width).expect(SHAPES_OK));
         }
+        dws[l] = dw;
     }
-    acts.iter()
+    let stats = acts
+        .iter()
         .enumerate()
         .map(|(l, acc)| {
             let s: ActStats = acc.finish();
@@ -250,5 +258,6 @@ pub fn run<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weights, act: Activ
                 lsuv_iterations: weights.lsuv_iterations.as_ref().map(|v| v[l]),
             }
         })
-        .collect()
+        .collect();
+    (stats, dws)
 }
