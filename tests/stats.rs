@@ -1,0 +1,111 @@
+//! Statistics: SIMD accumulation against the scalar reference, binning edges, 10^8 values,
+//! and the fused epilogue against the three-pass and naive versions.
+use weightinit::activation::Activation;
+use weightinit::network::{epilogue, stats_for};
+use weightinit::rng::StreamKey;
+use weightinit::sample::{Dist, Normal, Path};
+use weightinit::stats::{Binning, Saturation, StatsAcc, Summary};
+
+fn data(n: usize) -> Vec<f32> {
+    let mut v = vec![0f32; n];
+    Dist::Normal(Normal::new(0.3, 0.6).unwrap()).fill(StreamKey::new(3, 0), &mut v, Path::SimdPar);
+    v.extend([0.0, 1.0, -0.0, 2.0, -1.0, f32::NAN, 0.5, 1.0]);
+    v
+}
+
+#[test]
+fn simd_accumulation_matches_scalar() {
+    let xs = data(100_003);
+    let acc = StatsAcc::new(Binning::new(0.0, 1.0, 30), Some(Saturation { lo: 0.01, hi: 0.99 }), 0.5);
+    let (mut a, mut b) = (acc.clone(), acc.clone());
+    a.extend_scalar(&xs);
+    b.extend_simd(&xs);
+    let (a, b) = (a.finish(), b.finish());
+    assert_eq!(a.histogram, b.histogram, "histograms are exact");
+    assert_eq!((a.count, a.nan_count, a.zero_fraction, a.saturation_fraction), (b.count, b.nan_count, b.zero_fraction, b.saturation_fraction));
+    // Moments are NaN here (a NaN was pushed); check them on the finite part below.
+    let finite: Vec<f32> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+    let (mut a, mut b) = (acc.clone(), acc);
+    a.extend_scalar(&finite);
+    b.extend_simd(&finite);
+    let (a, b) = (a.finish(), b.finish());
+    let (m, s) = weightinit::stats::mean_std(&finite);
+    assert!((a.mean - m).abs() < 1e-9 && (a.std - s).abs() < 1e-9);
+    assert!((b.mean - m).abs() < 1e-6 && (b.std - s).abs() < 1e-6 * s);
+    assert_eq!((a.min, a.max), (b.min, b.max));
+}
+
+#[test]
+fn binning_edges() {
+    let b = Binning::new(0.0, 1.0, 30);
+    assert_eq!(b.slot(0.0), 0);
+    assert_eq!(b.slot(1.0), 29, "hi goes to the last bin");
+    assert_eq!(b.slot(0.999_999_94), 29);
+    assert_eq!(b.slot(-1e-9), 30, "below");
+    assert_eq!(b.slot(1.000_000_1), 31, "above");
+    assert_eq!(b.slot(f32::NAN), 32, "NaN apart");
+    let mut acc = StatsAcc::new(b, None, 0.0);
+    acc.extend_simd(&[0.0; 16]);
+    acc.extend_simd(&[1.0; 16]);
+    acc.extend_simd(&[-1.0; 16]);
+    let s = acc.finish();
+    assert_eq!((s.histogram.counts[0], s.histogram.counts[29], s.histogram.below, s.histogram.above), (16, 16, 16, 0));
+}
+
+#[test]
+fn moments_of_1e8_values() {
+    // 10^8 values cycling through 0.1, 0.2, …, 0.9 (as f32): a plain f32 running sum
+    // would be off by percents; the shifted lane sums flushed to f64 must give the
+    // exact mean and std to 1e-6.
+    let pattern: Vec<f32> = (1..=9).map(|k| k as f32 / 10.0).collect();
+    let block: Vec<f32> = pattern.iter().cycle().take(9 * 1024 * 16).copied().collect();
+    let n_blocks = 100_000_000 / block.len() + 1;
+    let mut acc = stats_for(Activation::Sigmoid, 30);
+    for _ in 0..n_blocks {
+        acc.extend_simd(&block);
+    }
+    let s = acc.finish();
+    let pm = pattern.iter().map(|&x| x as f64).sum::<f64>() / 9.0;
+    let ps = (pattern.iter().map(|&x| (x as f64 - pm).powi(2)).sum::<f64>() / 9.0).sqrt();
+    assert!(s.count >= 100_000_000);
+    assert!((s.mean - pm).abs() < 1e-6 && (s.std - ps).abs() < 1e-6, "{} {} vs {pm} {ps}", s.mean, s.std);
+    let mut naive = 0f32;
+    for _ in 0..n_blocks {
+        for &x in &block {
+            naive += x;
+        }
+    }
+    assert!((naive as f64 / s.count as f64 - pm).abs() > 1e-3, "the test would catch f32 accumulation");
+    let sm = Summary::of(&block);
+    assert!((sm.mean() - pm).abs() < 1e-6 && (sm.std() - ps).abs() < 1e-6);
+}
+
+#[test]
+fn fused_epilogue_matches_unfused_and_naive() {
+    let n = 64 * 100 + 7;
+    let mut x = vec![0f32; n];
+    Dist::Normal(Normal::new(0.0, 2.0).unwrap()).fill(StreamKey::new(8, 0), &mut x, Path::Simd);
+    for act in Activation::ALL {
+        let (mut a1, mut a2, mut a3) = (x.clone(), x.clone(), x.clone());
+        let (mut d1, mut d2, mut d3) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+        let (mut s1, mut s2, mut s3) = (stats_for(act, 30), stats_for(act, 30), stats_for(act, 30));
+        epilogue::fused(act, &mut a1, &mut d1, &mut s1);
+        epilogue::unfused(act, &mut a2, &mut d2, &mut s2);
+        epilogue::naive(act, &mut a3, &mut d3, &mut s3);
+        assert_eq!(a1, a2, "{}: same activations", act.name());
+        assert_eq!(d1, d2, "{}: same derivatives", act.name());
+        let (f, u, r) = (s1.finish(), s2.finish(), s3.finish());
+        assert_eq!(f.histogram, u.histogram);
+        assert!((f.mean - u.mean).abs() < 1e-7 && (f.std - u.std).abs() < 1e-7);
+        // Against the textbook scalar path: values within 4e-7, so moments agree closely
+        // and at most a few values change bins.
+        assert!(a1.iter().zip(&a3).all(|(p, q)| (p - q).abs() <= 4e-7 * q.abs().max(1.0)));
+        assert!(d1.iter().zip(&d3).all(|(p, q)| (p - q).abs() <= 1e-6));
+        assert!((f.mean - r.mean).abs() < 1e-6 && (f.std - r.std).abs() < 1e-6);
+        let moved: u64 = f.histogram.counts.iter().zip(&r.histogram.counts).map(|(a, b)| a.abs_diff(*b)).sum();
+        assert!(moved <= 4, "{}: {moved} values changed bins", act.name());
+        let (pm, pv) = s1.preact_mean_var();
+        let (qm, qv) = s3.preact_mean_var();
+        assert!((pm - qm).abs() < 1e-6 && (pv - qv).abs() < 1e-5 * qv);
+    }
+}
