@@ -1,0 +1,200 @@
+//! The experiment against theory, the two paths against each other, thread determinism,
+//! and a finite-difference check of the backward pass.
+use weightinit::activation::Activation;
+use weightinit::experiment::{self, ExperimentConfig, InitSpec};
+use weightinit::init::Init;
+use weightinit::network::{self, Fast, Kernels, LayerStats, Naive, NetConfig, Weights};
+
+fn cfg(seed: u64) -> NetConfig {
+    NetConfig { seed, ..NetConfig::default() }
+}
+
+fn layers<K: Kernels>(init: &str, act: Activation, net: &NetConfig, k: &K) -> Vec<LayerStats> {
+    let x = network::input(net, k);
+    let w = network::init_weights(net, &Init::parse(init).unwrap(), k).unwrap();
+    network::run(net, &x, &w, act, k)
+}
+
+/// Per-layer std averaged over `seeds` seeds (fast path).
+fn mean_std_over_seeds(init: &str, act: Activation, seeds: u64) -> Vec<f64> {
+    let mut acc = vec![0.0; 5];
+    for s in 0..seeds {
+        for (a, l) in acc.iter_mut().zip(layers(init, act, &cfg(1000 + s), &Fast)) {
+            *a += l.std / seeds as f64;
+        }
+    }
+    acc
+}
+
+#[test]
+fn layer1_preactivation_variance_is_fan_in_times_weight_variance() {
+    // Var(a₁) = fan_in · Var(w) · Var(x): with the realised Var(w) of the 10⁴ weights and
+    // Var(x) ≈ 1 (10⁵ inputs), within 3%.
+    for init in ["xavier_normal", "he_uniform", "lecun_truncated_normal", "normal:1"] {
+        let l = &layers(init, Activation::Tanh, &cfg(1), &Fast)[0];
+        let want = 100.0 * l.weight_std.powi(2);
+        assert!((l.preact_std.powi(2) / want - 1.0).abs() < 0.03, "{init}: {} vs {want}", l.preact_std.powi(2));
+    }
+}
+
+#[test]
+fn std1_sigmoid_saturates() {
+    // Layer-1 std ≈ 0.46 and ≥ 60% of values within 0.05 of 0 or 1 (20 bins of width 0.05).
+    let net = NetConfig { bins: 20, ..cfg(1) };
+    let ls = layers("normal:1", Activation::Sigmoid, &net, &Fast);
+    assert!((ls[0].std - 0.46).abs() < 0.02, "{}", ls[0].std);
+    for l in &ls {
+        let h = &l.histogram;
+        let edge = (h.counts[0] + h.counts[19]) as f64 / 100_000.0;
+        assert!(edge >= 0.6, "layer {}: {edge}", l.layer);
+    }
+}
+
+#[test]
+fn small_normal_sigmoid_collapses_and_gradients_vanish() {
+    let ls = layers("normal:0.01", Activation::Sigmoid, &cfg(1), &Fast);
+    for l in &ls {
+        assert!(l.std < 0.03, "layer {} std {}", l.layer, l.std);
+        assert!((l.mean - 0.5).abs() < 0.005, "layer {} mean {}", l.layer, l.mean);
+    }
+    assert!(ls[0].weight_grad_rms * 1e3 < ls[4].weight_grad_rms, "{} vs {}", ls[0].weight_grad_rms, ls[4].weight_grad_rms);
+}
+
+#[test]
+fn he_relu_keeps_std_near_0_83() {
+    // Averaged over 32 seeds. A single seed's layer-5 std has sd ≈ 0.12 here, so the
+    // mean of 32 has sd ≈ 0.021; the tolerance 0.07 is 3.3 of those.
+    for (l, s) in mean_std_over_seeds("he_normal", Activation::Relu, 32).iter().enumerate() {
+        assert!((s - 0.83).abs() < 0.07, "layer {}: {s}", l + 1);
+    }
+}
+
+#[test]
+fn xavier_relu_decays_by_0_7_per_layer() {
+    let s = mean_std_over_seeds("xavier_normal", Activation::Relu, 32);
+    let r = (s[4] / s[0]).powf(0.25);
+    assert!((r - 0.707).abs() < 0.04, "{s:?}: ratio {r}");
+}
+
+#[test]
+fn xavier_tanh_decays_from_0_63_to_0_32() {
+    let s = mean_std_over_seeds("xavier_normal", Activation::Tanh, 32);
+    assert!((s[0] - 0.63).abs() < 0.03 && (s[4] - 0.32).abs() < 0.04, "{s:?}");
+    assert!(s.windows(2).all(|w| w[1] < w[0]));
+}
+
+fn tv(a: &LayerStats, b: &LayerStats) -> f64 {
+    let tot = |l: &LayerStats| (l.histogram.counts.iter().sum::<u64>() + l.histogram.below + l.histogram.above) as f64;
+    let (ta, tb) = (tot(a), tot(b));
+    let mut d: f64 = a.histogram.counts.iter().zip(&b.histogram.counts).map(|(&x, &y)| (x as f64 / ta - y as f64 / tb).abs()).sum();
+    d += (a.histogram.below as f64 / ta - b.histogram.below as f64 / tb).abs();
+    d += (a.histogram.above as f64 / ta - b.histogram.above as f64 / tb).abs();
+    d / 2.0
+}
+
+#[test]
+fn fast_and_naive_kernels_agree_on_the_same_weights() {
+    // Same X and W through both kernel sets: differences are rounding only.
+    let net = cfg(3);
+    let x = network::input(&net, &Fast);
+    for init in InitSpec::default_grid() {
+        let InitSpec::Scheme(init) = init else { unreachable!() };
+        let w = network::init_weights(&net, &init, &Fast).unwrap();
+        for act in Activation::ALL {
+            let f = network::run(&net, &x, &w, act, &Fast);
+            let n = network::run(&net, &x, &w, act, &Naive);
+            for (a, b) in f.iter().zip(&n) {
+                let close = |p: f64, q: f64| (p - q).abs() <= 1e-3 * q.abs().max(1e-30) + 1e-6 * b.std;
+                assert!(close(a.mean, b.mean) && close(a.std, b.std), "{} {} layer {}: {a:?} vs {b:?}", init.name, act.name(), a.layer);
+                assert!(close(a.grad_rms, b.grad_rms) && close(a.weight_grad_rms, b.weight_grad_rms), "{} {} layer {}", init.name, act.name(), a.layer);
+                assert!(tv(a, b) < 0.002, "{} {} layer {}: TV {}", init.name, act.name(), a.layer, tv(a, b));
+            }
+        }
+    }
+}
+
+#[test]
+fn fast_and_naive_paths_agree_within_sampling_noise() {
+    // Different random streams: compare statistics. Seed-to-seed spread of a layer's std
+    // compounds over layers (exploding normal:1 + relu most), so the tolerance is on
+    // log(std): 0.1 per layer of depth; the mean within 0.3 std (the spread of a layer's
+    // mean over weight draws); the histogram TV distance below 0.1 where std > one bin.
+    let ecfg = |naive| ExperimentConfig::new(cfg(11), vec![], vec![], naive).unwrap();
+    let f = experiment::run(&ecfg(false)).unwrap();
+    let n = experiment::run(&ecfg(true)).unwrap();
+    assert_eq!(f.runs.len(), 24);
+    for (rf, rn) in f.runs.iter().zip(&n.runs) {
+        assert_eq!((&rf.init, rf.activation), (&rn.init, rn.activation));
+        for (a, b) in rf.layers.iter().zip(&rn.layers) {
+            let dl = (a.std / b.std).ln().abs();
+            assert!(dl < 0.1 * a.layer as f64, "{} {} layer {}: std {} vs {}", rf.init, rf.activation.name(), a.layer, a.std, b.std);
+            assert!((a.mean - b.mean).abs() < 0.3 * b.std.max(a.std) + 1e-6, "{} {} layer {}: mean {} vs {}", rf.init, rf.activation.name(), a.layer, a.mean, b.mean);
+            // A distribution narrower than a bin (the collapsed runs) moves across a bin
+            // edge with any shift of its mean: there mean and std carry the comparison.
+            let bin = (b.histogram.hi - b.histogram.lo) / b.histogram.counts.len() as f64;
+            if b.std > bin {
+                assert!(tv(a, b) < 0.1, "{} {} layer {}: TV {}", rf.init, rf.activation.name(), a.layer, tv(a, b));
+            }
+        }
+    }
+}
+
+#[test]
+fn identical_bytes_for_1_and_n_threads() {
+    let ecfg = ExperimentConfig::new(cfg(5), InitSpec::all(), vec![], false).unwrap();
+    let run = |t: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap();
+        serde_json::to_string(&pool.install(|| experiment::run(&ecfg).unwrap())).unwrap()
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(3));
+}
+
+/// L = (1/batch)·Σ h_L in f64, straight from the definition.
+fn loss(x: &[f64], ws: &[Vec<f64>], batch: usize, width: usize, act: Activation) -> f64 {
+    let f = |v: f64| match act {
+        Activation::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+        Activation::Tanh => v.tanh(),
+        Activation::Relu => v.max(0.0),
+    };
+    let mut h = x.to_vec();
+    for w in ws {
+        let mut a = vec![0.0; batch * width];
+        for i in 0..batch {
+            for j in 0..width {
+                a[i * width + j] = (0..width).map(|p| h[i * width + p] * w[p * width + j]).sum();
+            }
+        }
+        h = a.into_iter().map(f).collect();
+    }
+    h.iter().sum::<f64>() / batch as f64
+}
+
+#[test]
+fn backward_matches_finite_differences() {
+    // batch 3, width 4, 3 layers: central differences (ε = 1e-4, in f64) against ∂L/∂W.
+    let net = NetConfig { batch: 3, width: 4, layers: 3, bins: 10, seed: 9 };
+    for act in Activation::ALL {
+        let x = network::input(&net, &Naive);
+        let w: Weights = network::init_weights(&net, &Init::parse("xavier_normal").unwrap().with_gain(weightinit::init::Gain(1.5)), &Naive).unwrap();
+        let xf: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let wf: Vec<Vec<f64>> = w.w.iter().map(|l| l.iter().map(|&v| v as f64).collect()).collect();
+        let (_, g_naive) = network::forward_backward(&net, &x, &w, act, &Naive);
+        let (_, g_fast) = network::forward_backward(&net, &x, &w, act, &Fast);
+        for l in 0..net.layers {
+            for e in 0..16 {
+                let eps = 1e-4;
+                let mut plus = wf.clone();
+                plus[l][e] += eps;
+                let mut minus = wf.clone();
+                minus[l][e] -= eps;
+                let fd = (loss(&xf, &plus, 3, 4, act) - loss(&xf, &minus, 3, 4, act)) / (2.0 * eps);
+                for (name, g) in [("naive", &g_naive), ("fast", &g_fast)] {
+                    let got = g[l][e] as f64;
+                    assert!((got - fd).abs() < 1e-4 + 1e-3 * fd.abs(), "{} {name} layer {} w[{e}]: {got} vs {fd}", act.name(), l + 1);
+                }
+            }
+        }
+    }
+}
