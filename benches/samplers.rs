@@ -1,1 +1,75 @@
-fn main() {}
+//! Sampler throughput: `uniform_f32`, `normal_f32`, `trunc_normal_f32` × {naive, simd,
+//! simd_par} × n, and the memory ceiling `fill_f32` × {seq, par}. Throughput is
+//! `Elements(n)`: samples (or floats written) per second.
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rayon::prelude::*;
+use std::hint::black_box;
+use weightinit::rng::StreamKey;
+use weightinit::sample::{Dist, Normal, Path, TruncatedNormal, Uniform};
+
+const SIZES: [usize; 3] = [4096, 1 << 20, 1 << 24];
+
+fn samplers(c: &mut Criterion) {
+    let dists = [
+        (
+            "uniform_f32",
+            Dist::Uniform(Uniform::new(-1.0, 1.0).unwrap()),
+        ),
+        ("normal_f32", Dist::Normal(Normal::new(0.0, 1.0).unwrap())),
+        (
+            "trunc_normal_f32",
+            Dist::TruncatedNormal(TruncatedNormal::new(0.0, 1.0).unwrap()),
+        ),
+    ];
+    for (group, d) in dists {
+        let mut g = c.benchmark_group(group);
+        for n in SIZES {
+            g.throughput(Throughput::Elements(n as u64));
+            if n >= 1 << 24 {
+                g.sample_size(10);
+            }
+            let mut buf = vec![0f32; n];
+            for (name, path) in [
+                ("naive", Path::Naive),
+                ("simd", Path::Simd),
+                ("simd_par", Path::SimdPar),
+            ] {
+                g.bench_with_input(BenchmarkId::new(name, n), &n, |b, _| {
+                    b.iter(|| {
+                        d.fill(StreamKey::new(1, 0), &mut buf, path);
+                        black_box(&buf);
+                    })
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
+fn fill(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fill_f32");
+    for n in SIZES {
+        g.throughput(Throughput::Elements(n as u64));
+        if n >= 1 << 24 {
+            g.sample_size(10);
+        }
+        let mut buf = vec![0f32; n];
+        g.bench_with_input(BenchmarkId::new("seq", n), &n, |b, _| {
+            b.iter(|| {
+                buf.fill(black_box(0.5));
+                black_box(&buf);
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("par", n), &n, |b, _| {
+            b.iter(|| {
+                buf.par_chunks_mut(weightinit::sample::CHUNK)
+                    .for_each(|c| c.fill(black_box(0.5)));
+                black_box(&buf);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, samplers, fill);
+criterion_main!(benches);

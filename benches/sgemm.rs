@@ -5,14 +5,23 @@ use std::hint::black_box;
 use weightinit::gemm::{self, MatMut, MatRef, naive};
 use weightinit::peak;
 
-const SHAPES: [(usize, usize, usize); 4] = [(1000, 100, 100), (256, 256, 256), (1024, 1024, 1024), (2048, 2048, 2048)];
+const SHAPES: [(usize, usize, usize); 4] = [
+    (1000, 100, 100),
+    (256, 256, 256),
+    (1024, 1024, 1024),
+    (2048, 2048, 2048),
+];
 
 fn sgemm(c: &mut Criterion) {
     let mut g = c.benchmark_group("sgemm");
     for (m, k, n) in SHAPES {
         let id = format!("{m}x{k}x{n}");
-        let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0).collect();
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0)
+            .collect();
         let mut cbuf = vec![0f32; m * n];
         g.throughput(Throughput::Elements(2 * (m * k * n) as u64));
         if m * k * n >= 1 << 30 {
@@ -45,10 +54,14 @@ fn sgemm(c: &mut Criterion) {
 fn peak_fma(c: &mut Criterion) {
     let mut g = c.benchmark_group("peak");
     g.throughput(Throughput::Elements(peak::FLOP_PER_CALL));
-    g.bench_function(BenchmarkId::new("fma_f32", "1"), |b| b.iter(|| black_box(peak::fma_loop(black_box(1.0001)))));
+    g.bench_function(BenchmarkId::new("fma_f32", "1"), |b| {
+        b.iter(|| black_box(peak::fma_loop(black_box(1.0001))))
+    });
     let threads = rayon::current_num_threads() as u64;
     g.throughput(Throughput::Elements(peak::FLOP_PER_CALL * threads));
-    g.bench_function(BenchmarkId::new("fma_f32", "par"), |b| b.iter(|| black_box(peak::fma_loop_par(black_box(1.0001)))));
+    g.bench_function(BenchmarkId::new("fma_f32", "par"), |b| {
+        b.iter(|| black_box(peak::fma_loop_par(black_box(1.0001))))
+    });
     g.finish();
 }
 

@@ -39,7 +39,11 @@ pub struct UnknownActivation(pub String);
 
 impl core::fmt::Display for UnknownActivation {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "unknown activation `{}` (expected sigmoid, tanh or relu)", self.0)
+        write!(
+            f,
+            "unknown activation `{}` (expected sigmoid, tanh or relu)",
+            self.0
+        )
     }
 }
 impl std::error::Error for UnknownActivation {}
@@ -83,12 +87,11 @@ impl Activation {
                 let big = one - V::splat(2.0) / (e + one);
                 let x2 = x * x;
                 // tanh x = x(1 − x²/3 + 2x⁴/15 − 17x⁶/315 + 62x⁸/2835), |x| ≤ 0.0625: error < 1e-12
-                let poly = x
-                    * V::splat(62.0 / 2835.0)
-                        .mul_add(x2, V::splat(-17.0 / 315.0))
-                        .mul_add(x2, V::splat(2.0 / 15.0))
-                        .mul_add(x2, V::splat(-1.0 / 3.0))
-                        .mul_add(x2, one);
+                let poly = x * V::splat(62.0 / 2835.0)
+                    .mul_add(x2, V::splat(-17.0 / 315.0))
+                    .mul_add(x2, V::splat(2.0 / 15.0))
+                    .mul_add(x2, V::splat(-1.0 / 3.0))
+                    .mul_add(x2, one);
                 x2.select_gt(V::splat(0.0625 * 0.0625), big, poly)
             }
             Activation::Relu => x.max0(),

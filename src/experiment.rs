@@ -66,7 +66,10 @@ impl InitSpec {
 
     /// The seed's eight presets.
     pub fn default_grid() -> Vec<InitSpec> {
-        DEFAULT_GRID.iter().map(|n| InitSpec::parse(n).expect("built-in names parse")).collect()
+        DEFAULT_GRID
+            .iter()
+            .map(|n| InitSpec::parse(n).expect("built-in names parse"))
+            .collect()
     }
 }
 
@@ -106,7 +109,10 @@ impl core::fmt::Display for ConfigError {
         match self {
             ConfigError::Zero(what) => write!(f, "--{what} must be at least 1, got 0"),
             ConfigError::TooLarge { batch, width } => {
-                write!(f, "batch × width = {batch} × {width} exceeds {MAX_ELEMENTS} values")
+                write!(
+                    f,
+                    "batch × width = {batch} × {width} exceeds {MAX_ELEMENTS} values"
+                )
             }
             ConfigError::Init(e) => write!(f, "{e}"),
         }
@@ -123,18 +129,50 @@ impl From<InitError> for ConfigError {
 
 impl ExperimentConfig {
     /// Validates sizes once; every run can then assume them.
-    pub fn new(net: NetConfig, inits: Vec<InitSpec>, activations: Vec<Activation>, naive: bool) -> Result<Self, ConfigError> {
-        for (v, name) in [(net.batch, "batch"), (net.width, "width"), (net.layers, "layers"), (net.bins, "bins")] {
+    pub fn new(
+        net: NetConfig,
+        inits: Vec<InitSpec>,
+        activations: Vec<Activation>,
+        naive: bool,
+    ) -> Result<Self, ConfigError> {
+        for (v, name) in [
+            (net.batch, "batch"),
+            (net.width, "width"),
+            (net.layers, "layers"),
+            (net.bins, "bins"),
+        ] {
             if v == 0 {
                 return Err(ConfigError::Zero(name));
             }
         }
-        if net.batch.checked_mul(net.width).is_none_or(|e| e > MAX_ELEMENTS) || net.width * net.width > MAX_ELEMENTS {
-            return Err(ConfigError::TooLarge { batch: net.batch, width: net.width });
+        if net
+            .batch
+            .checked_mul(net.width)
+            .is_none_or(|e| e > MAX_ELEMENTS)
+            || net.width * net.width > MAX_ELEMENTS
+        {
+            return Err(ConfigError::TooLarge {
+                batch: net.batch,
+                width: net.width,
+            });
         }
-        let inits = if inits.is_empty() { InitSpec::default_grid() } else { inits };
-        let activations = if activations.is_empty() { Activation::ALL.to_vec() } else { activations };
-        Ok(ExperimentConfig { net, inits, activations, naive, lsuv: LsuvConfig::default() })
+        let inits = if inits.is_empty() {
+            InitSpec::default_grid()
+        } else {
+            inits
+        };
+        let activations = if activations.is_empty() {
+            Activation::ALL.to_vec()
+        } else {
+            activations
+        };
+        Ok(ExperimentConfig {
+            net,
+            inits,
+            activations,
+            naive,
+            lsuv: LsuvConfig::default(),
+        })
     }
 }
 
@@ -181,7 +219,11 @@ pub struct Report {
 
 /// Runs the grid.
 pub fn run(cfg: &ExperimentConfig) -> Result<Report, ConfigError> {
-    let runs = if cfg.naive { run_with(cfg, &Naive)? } else { run_with(cfg, &Fast)? };
+    let runs = if cfg.naive {
+        run_with(cfg, &Naive)?
+    } else {
+        run_with(cfg, &Fast)?
+    };
     let n = &cfg.net;
     Ok(Report {
         schema: 1,
@@ -212,7 +254,12 @@ pub fn run_with<K: Kernels>(cfg: &ExperimentConfig, k: &K) -> Result<Vec<Run>, C
                 None => lsuv::init(&cfg.net, act, cfg.lsuv, k)?,
             };
             let layers = network::run(&cfg.net, &x, &weights, act, k);
-            runs.push(Run { init: spec.name(), activation: act, verdict: verdict(act, &layers), layers });
+            runs.push(Run {
+                init: spec.name(),
+                activation: act,
+                verdict: verdict(act, &layers),
+                layers,
+            });
         }
     }
     Ok(runs)
@@ -225,15 +272,24 @@ pub fn verdict(act: Activation, layers: &[LayerStats]) -> String {
     };
     let grad_ratio = first.weight_grad_rms / last.weight_grad_rms;
     let mut parts: Vec<String> = Vec::new();
-    let mean_sat = layers.iter().filter_map(|l| l.saturation_fraction).sum::<f64>() / layers.len() as f64;
+    let mean_sat = layers
+        .iter()
+        .filter_map(|l| l.saturation_fraction)
+        .sum::<f64>()
+        / layers.len() as f64;
     match act {
-        Activation::Sigmoid | Activation::Tanh if mean_sat > 0.3 => {
-            parts.push(format!("saturated ({:.0}% of outputs within 0.01 of an asymptote)", 100.0 * mean_sat))
-        }
-        Activation::Sigmoid if last.std < 0.02 => parts.push(format!("collapsed to {:.2} (layer-{} std {:.1e})", last.mean, last.layer, last.std)),
-        Activation::Tanh | Activation::Relu if last.std < 0.02 => {
-            parts.push(format!("collapsed to {:.2} (layer-{} std {:.1e})", last.mean, last.layer, last.std))
-        }
+        Activation::Sigmoid | Activation::Tanh if mean_sat > 0.3 => parts.push(format!(
+            "saturated ({:.0}% of outputs within 0.01 of an asymptote)",
+            100.0 * mean_sat
+        )),
+        Activation::Sigmoid if last.std < 0.02 => parts.push(format!(
+            "collapsed to {:.2} (layer-{} std {:.1e})",
+            last.mean, last.layer, last.std
+        )),
+        Activation::Tanh | Activation::Relu if last.std < 0.02 => parts.push(format!(
+            "collapsed to {:.2} (layer-{} std {:.1e})",
+            last.mean, last.layer, last.std
+        )),
         _ => {}
     }
     if parts.is_empty() && layers.len() > 1 && last.std < 0.5 * first.std {
@@ -245,9 +301,19 @@ pub fn verdict(act: Activation, layers: &[LayerStats]) -> String {
         parts.push(format!("growing (std ×{r:.2} per layer)"));
     }
     if grad_ratio < 1e-3 || first.weight_grad_rms < 1e-7 {
-        parts.push(format!("vanishing gradient (layer-1 weight-grad RMS 10^{:.1})", first.weight_grad_rms.log10()));
+        parts.push(format!(
+            "vanishing gradient (layer-1 weight-grad RMS 10^{:.1})",
+            first.weight_grad_rms.log10()
+        ));
     } else if grad_ratio > 1e3 {
-        parts.push(format!("exploding gradient (layer-1 weight-grad RMS 10^{:.1})", first.weight_grad_rms.log10()));
+        parts.push(format!(
+            "exploding gradient (layer-1 weight-grad RMS 10^{:.1})",
+            first.weight_grad_rms.log10()
+        ));
     }
-    if parts.is_empty() { "healthy".into() } else { parts.join("; ") }
+    if parts.is_empty() {
+        "healthy".into()
+    } else {
+        parts.join("; ")
+    }
 }

@@ -91,11 +91,17 @@ impl Fans {
             return Err(InitError::Rank(shape.len()));
         }
         if let Some(&d) = shape.iter().find(|&&d| d == 0) {
-            return Err(InitError::ZeroDim { shape: shape.to_vec(), dim: d });
+            return Err(InitError::ZeroDim {
+                shape: shape.to_vec(),
+                dim: d,
+            });
         }
         let r = shape.len();
         let rf: usize = shape[..r - 2].iter().product();
-        Ok(Fans { fan_in: shape[r - 2] * rf, fan_out: shape[r - 1] * rf })
+        Ok(Fans {
+            fan_in: shape[r - 2] * rf,
+            fan_out: shape[r - 1] * rf,
+        })
     }
 
     fn fan(&self, mode: FanMode) -> f64 {
@@ -140,7 +146,10 @@ impl Gain {
     pub fn parse(s: &str) -> Result<Gain, InitError> {
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => Ok(Gain(v)),
-            Ok(v) => Err(InitError::BadNumber { what: "gain", value: v.to_string() }),
+            Ok(v) => Err(InitError::BadNumber {
+                what: "gain",
+                value: v.to_string(),
+            }),
             Err(_) => Gain::for_nonlinearity(s),
         }
     }
@@ -222,12 +231,17 @@ impl core::fmt::Display for InitError {
                 "unknown initializer `{n}` (expected one of: {}, normal:STD, uniform:A, orthogonal, lsuv)",
                 PRESETS.join(", ")
             ),
-            InitError::UnknownFanMode(m) => write!(f, "unknown fan mode `{m}` (expected fan_in, fan_out or fan_avg)"),
+            InitError::UnknownFanMode(m) => write!(
+                f,
+                "unknown fan mode `{m}` (expected fan_in, fan_out or fan_avg)"
+            ),
             InitError::UnknownNonlinearity(n) => write!(
                 f,
                 "unknown gain `{n}` (expected a number ≥ 0 or linear, sigmoid, tanh, relu, leaky_relu[:S], selu)"
             ),
-            InitError::BadNumber { what, value } => write!(f, "bad {what} `{value}`: expected a finite number ≥ 0"),
+            InitError::BadNumber { what, value } => {
+                write!(f, "bad {what} `{value}`: expected a finite number ≥ 0")
+            }
             InitError::Rank(r) => write!(f, "a weight shape needs rank ≥ 2, got rank {r}"),
             InitError::ZeroDim { shape, .. } => write!(f, "shape {shape:?} has a zero dimension"),
             InitError::Sample(e) => write!(f, "{e}"),
@@ -272,7 +286,10 @@ pub const PRESETS: [&str; 9] = [
 fn parse_number(what: &'static str, s: &str) -> Result<f64, InitError> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(InitError::BadNumber { what, value: s.to_string() }),
+        _ => Err(InitError::BadNumber {
+            what,
+            value: s.to_string(),
+        }),
     }
 }
 
@@ -282,20 +299,39 @@ impl Init {
         let n = name.trim().to_ascii_lowercase();
         if let Some(v) = n.strip_prefix("normal:") {
             let std = parse_number("std", v)?;
-            return Ok(Init { name: format!("normal:{v}"), scheme: Scheme::FixedNormal { std }, gain: 1.0 });
+            return Ok(Init {
+                name: format!("normal:{v}"),
+                scheme: Scheme::FixedNormal { std },
+                gain: 1.0,
+            });
         }
         if let Some(v) = n.strip_prefix("uniform:") {
             let a = parse_number("uniform bound", v)?;
             if a == 0.0 {
-                return Err(InitError::BadNumber { what: "uniform bound", value: v.to_string() });
+                return Err(InitError::BadNumber {
+                    what: "uniform bound",
+                    value: v.to_string(),
+                });
             }
-            return Ok(Init { name: format!("uniform:{v}"), scheme: Scheme::FixedUniform { a }, gain: 1.0 });
+            return Ok(Init {
+                name: format!("uniform:{v}"),
+                scheme: Scheme::FixedUniform { a },
+                gain: 1.0,
+            });
         }
         if n == "orthogonal" {
-            return Ok(Init { name: n, scheme: Scheme::Orthogonal, gain: 1.0 });
+            return Ok(Init {
+                name: n,
+                scheme: Scheme::Orthogonal,
+                gain: 1.0,
+            });
         }
-        let canon = n.replacen("glorot_", "xavier_", 1).replacen("kaiming_", "he_", 1);
-        let (prefix, fam) = canon.split_once('_').ok_or_else(|| InitError::UnknownName(name.to_string()))?;
+        let canon = n
+            .replacen("glorot_", "xavier_", 1)
+            .replacen("kaiming_", "he_", 1);
+        let (prefix, fam) = canon
+            .split_once('_')
+            .ok_or_else(|| InitError::UnknownName(name.to_string()))?;
         let family = match fam {
             "normal" => Family::Normal,
             "uniform" => Family::Uniform,
@@ -308,7 +344,15 @@ impl Init {
             "he" => (2.0, FanMode::FanIn),
             _ => return Err(InitError::UnknownName(name.to_string())),
         };
-        Ok(Init { name: canon, scheme: Scheme::VarianceScaling { scale, mode, family }, gain: 1.0 })
+        Ok(Init {
+            name: canon,
+            scheme: Scheme::VarianceScaling {
+                scale,
+                mode,
+                family,
+            },
+            gain: 1.0,
+        })
     }
 
     /// The same scheme with another fan mode (variance scaling only).
@@ -358,7 +402,10 @@ impl Init {
             Family::Uniform => {
                 let a = (3.0 * var).sqrt() as f32;
                 if a == 0.0 {
-                    return Err(InitError::BadNumber { what: "uniform bound", value: "0".into() });
+                    return Err(InitError::BadNumber {
+                        what: "uniform bound",
+                        value: "0".into(),
+                    });
                 }
                 Dist::Uniform(Uniform::symmetric(a)?)
             }
@@ -367,7 +414,13 @@ impl Init {
 
     /// Fills a `[fans.fan_in, fans.fan_out]` row-major weight (or any tensor with these
     /// fans) from stream `key` by `path`.
-    pub fn fill(&self, fans: Fans, key: StreamKey, out: &mut [f32], path: Path) -> Result<(), InitError> {
+    pub fn fill(
+        &self,
+        fans: Fans,
+        key: StreamKey,
+        out: &mut [f32],
+        path: Path,
+    ) -> Result<(), InitError> {
         if self.scheme == Scheme::Orthogonal {
             let rows = out.len() / fans.fan_out.max(1);
             return crate::orthogonal::fill(rows, fans.fan_out, self.gain as f32, key, out, path)

@@ -13,7 +13,14 @@ use std::io::{self, Write};
 pub fn header(shape: &[usize]) -> Vec<u8> {
     let dims = match shape.len() {
         1 => format!("({},)", shape[0]),
-        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     let mut dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {dims}, }}");
     let unpadded = 10 + dict.len() + 1;
@@ -43,11 +50,15 @@ impl<W: Write> NpyWriter<W> {
     /// Appends values; more than the shape holds is an error.
     pub fn write(&mut self, xs: &[f32]) -> io::Result<()> {
         if xs.len() as u64 > self.remaining {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "more values than the .npy shape holds"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "more values than the .npy shape holds",
+            ));
         }
         self.remaining -= xs.len() as u64;
         if cfg!(target_endian = "little") {
-            self.out.write_all(wide::bytemuck::cast_slice::<f32, u8>(xs))
+            self.out
+                .write_all(wide::bytemuck::cast_slice::<f32, u8>(xs))
         } else {
             let bytes: Vec<u8> = xs.iter().flat_map(|x| x.to_le_bytes()).collect();
             self.out.write_all(&bytes)
@@ -57,7 +68,10 @@ impl<W: Write> NpyWriter<W> {
     /// Checks that the shape is full and flushes.
     pub fn finish(mut self) -> io::Result<W> {
         if self.remaining != 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{} values missing from the .npy data", self.remaining)));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} values missing from the .npy data", self.remaining),
+            ));
         }
         self.out.flush()?;
         Ok(self.out)
@@ -71,19 +85,41 @@ pub fn read(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>), String> {
     }
     let (hlen, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
         v => return Err(format!("unsupported .npy version {v}")),
     };
-    let head = std::str::from_utf8(bytes.get(start..start + hlen).ok_or("truncated header")?).map_err(|e| e.to_string())?;
+    let head = std::str::from_utf8(bytes.get(start..start + hlen).ok_or("truncated header")?)
+        .map_err(|e| e.to_string())?;
     if !head.contains("'descr': '<f4'") || !head.contains("'fortran_order': False") {
         return Err(format!("not a C-order <f4 array: {head}"));
     }
-    let s = head.split("'shape': (").nth(1).and_then(|r| r.split(')').next()).ok_or("no shape")?;
-    let shape: Vec<usize> = s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| t.parse::<usize>().map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+    let s = head
+        .split("'shape': (")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .ok_or("no shape")?;
+    let shape: Vec<usize> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse::<usize>().map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
     let data = &bytes[start + hlen..];
     let n: usize = shape.iter().product();
     if data.len() != 4 * n {
-        return Err(format!("expected {} data bytes, found {}", 4 * n, data.len()));
+        return Err(format!(
+            "expected {} data bytes, found {}",
+            4 * n,
+            data.len()
+        ));
     }
-    Ok((shape, data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()))
+    Ok((
+        shape,
+        data.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    ))
 }

@@ -35,21 +35,43 @@ pub enum OrthogonalError {
 impl core::fmt::Display for OrthogonalError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let OrthogonalError::Shape { rows, cols, len } = self;
-        write!(f, "orthogonal: a {rows}x{cols} matrix does not fit {len} floats")
+        write!(
+            f,
+            "orthogonal: a {rows}x{cols} matrix does not fit {len} floats"
+        )
     }
 }
 
 impl std::error::Error for OrthogonalError {}
 
 /// Fills the row-major `rows × cols` matrix `out` with `gain ·` a Haar (semi-)orthogonal matrix.
-pub fn fill(rows: usize, cols: usize, gain: f32, key: StreamKey, out: &mut [f32], path: Path) -> Result<(), OrthogonalError> {
+pub fn fill(
+    rows: usize,
+    cols: usize,
+    gain: f32,
+    key: StreamKey,
+    out: &mut [f32],
+    path: Path,
+) -> Result<(), OrthogonalError> {
     if rows == 0 || cols == 0 || out.len() != rows * cols {
-        return Err(OrthogonalError::Shape { rows, cols, len: out.len() });
+        return Err(OrthogonalError::Shape {
+            rows,
+            cols,
+            len: out.len(),
+        });
     }
     let (m, n) = (rows.max(cols), rows.min(cols));
     let mut g = vec![0f32; m * n];
     let normal = Dist::Normal(Normal::new(0.0, 1.0).expect("unit normal is valid"));
-    normal.fill(key, &mut g, if path == Path::Naive { Path::Naive } else { Path::SimdPar });
+    normal.fill(
+        key,
+        &mut g,
+        if path == Path::Naive {
+            Path::Naive
+        } else {
+            Path::SimdPar
+        },
+    );
     // Column-major m×n copy in f64: column j is a[j*m .. (j+1)*m]; g is read as row-major m×n.
     let mut a = vec![0f64; m * n];
     for i in 0..m {
@@ -61,7 +83,11 @@ pub fn fill(rows: usize, cols: usize, gain: f32, key: StreamKey, out: &mut [f32]
     for i in 0..rows {
         for j in 0..cols {
             // Tall: W = Q (m = rows). Wide: W = Qᵀ (m = cols).
-            let v = if rows >= cols { q[j * m + i] } else { q[i * m + j] };
+            let v = if rows >= cols {
+                q[j * m + i]
+            } else {
+                q[i * m + j]
+            };
             out[i * cols + j] = gain * v as f32;
         }
     }

@@ -25,16 +25,21 @@ pub fn fma_loop(x: f32) -> f32 {
     let lanes = f32x16::new(core::array::from_fn(|l| l as f32 * 1e-3));
     let m = f32x16::splat(x) + lanes * f32x16::splat(1e-4);
     let add = f32x16::splat(1e-7) + lanes;
-    let mut acc: [f32x16; ACCS] = core::array::from_fn(|i| std::hint::black_box(lanes + f32x16::splat(i as f32)));
+    let mut acc: [f32x16; ACCS] =
+        core::array::from_fn(|i| std::hint::black_box(lanes + f32x16::splat(i as f32)));
     for _ in 0..ITERS {
         for a in acc.iter_mut() {
             *a = a.mul_add(m, add);
         }
     }
-    acc.iter().fold(0.0, |s, a| s + a.as_array().iter().sum::<f32>())
+    acc.iter()
+        .fold(0.0, |s, a| s + a.as_array().iter().sum::<f32>())
 }
 
 /// [`fma_loop`] once on every thread of the rayon pool.
 pub fn fma_loop_par(x: f32) -> f32 {
-    (0..rayon::current_num_threads()).into_par_iter().map(|i| fma_loop(x + i as f32 * 1e-9)).sum()
+    (0..rayon::current_num_threads())
+        .into_par_iter()
+        .map(|i| fma_loop(x + i as f32 * 1e-9))
+        .sum()
 }

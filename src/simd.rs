@@ -109,7 +109,11 @@ impl Lanes for f32 {
     }
     #[inline(always)]
     fn max0(self) -> Self {
-        if self > 0.0 || self.is_nan() { self } else { 0.0 }
+        if self > 0.0 || self.is_nan() {
+            self
+        } else {
+            0.0
+        }
     }
     #[inline(always)]
     fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
@@ -171,7 +175,8 @@ macro_rules! impl_lanes_wide {
             #[inline(always)]
             fn max0(self) -> Self {
                 let zero = <$v>::splat(0.0);
-                self.simd_gt(zero).select(self, self.is_nan().select(self, zero))
+                self.simd_gt(zero)
+                    .select(self, self.is_nan().select(self, zero))
             }
             #[inline(always)]
             fn select_gt(self, o: Self, a: Self, b: Self) -> Self {

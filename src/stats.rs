@@ -53,7 +53,12 @@ impl Binning {
     /// `bins` ≥ 1 equal bins over [lo, hi], lo < hi finite (validated by the caller).
     pub fn new(lo: f32, hi: f32, bins: usize) -> Binning {
         debug_assert!(bins >= 1 && lo < hi);
-        Binning { lo, hi, inv_width: bins as f32 / (hi - lo), bins }
+        Binning {
+            lo,
+            hi,
+            inv_width: bins as f32 / (hi - lo),
+            bins,
+        }
     }
 
     /// The slot of `x`: a bin in `0..bins`, or `bins + {0: below, 1: above, 2: NaN}`.
@@ -75,10 +80,18 @@ impl Binning {
     #[inline(always)]
     fn slots16(&self, x: f32x16) -> [i32; 16] {
         let t = ((x - f32x16::splat(self.lo)) * f32x16::splat(self.inv_width)).floor();
-        let t = t.fast_max(f32x16::splat(0.0)).fast_min(f32x16::splat((self.bins - 1) as f32));
-        let t = x.simd_lt(f32x16::splat(self.lo)).select(f32x16::splat((self.bins + BELOW) as f32), t);
-        let t = x.simd_gt(f32x16::splat(self.hi)).select(f32x16::splat((self.bins + ABOVE) as f32), t);
-        let t = x.is_nan().select(f32x16::splat((self.bins + NAN) as f32), t);
+        let t = t
+            .fast_max(f32x16::splat(0.0))
+            .fast_min(f32x16::splat((self.bins - 1) as f32));
+        let t = x
+            .simd_lt(f32x16::splat(self.lo))
+            .select(f32x16::splat((self.bins + BELOW) as f32), t);
+        let t = x
+            .simd_gt(f32x16::splat(self.hi))
+            .select(f32x16::splat((self.bins + ABOVE) as f32), t);
+        let t = x
+            .is_nan()
+            .select(f32x16::splat((self.bins + NAN) as f32), t);
         t.round_int().to_array()
     }
 }
@@ -246,8 +259,16 @@ impl StatsAcc {
             count: self.n,
             mean: self.centre as f64 + m1,
             std: var.sqrt(),
-            min: if self.n == 0 { f64::NAN } else { self.min as f64 },
-            max: if self.n == 0 { f64::NAN } else { self.max as f64 },
+            min: if self.n == 0 {
+                f64::NAN
+            } else {
+                self.min as f64
+            },
+            max: if self.n == 0 {
+                f64::NAN
+            } else {
+                self.max as f64
+            },
             zero_fraction: self.zeros as f64 / n,
             saturation_fraction: self.saturation.map(|_| self.saturated as f64 / n),
             nan_count: nan,
@@ -384,12 +405,22 @@ pub struct Summary {
 
 impl Summary {
     /// The empty summary.
-    pub const EMPTY: Summary = Summary { n: 0, sum: 0.0, sum_sq: 0.0, min: f32::INFINITY, max: f32::NEG_INFINITY };
+    pub const EMPTY: Summary = Summary {
+        n: 0,
+        sum: 0.0,
+        sum_sq: 0.0,
+        min: f32::INFINITY,
+        max: f32::NEG_INFINITY,
+    };
 
     /// Summarizes `xs` with `f32x16` lanes flushed to `f64` every 64 vectors, chunks over rayon.
     pub fn of(xs: &[f32]) -> Summary {
         use rayon::prelude::*;
-        xs.par_chunks(1 << 16).map(Summary::of_seq).collect::<Vec<_>>().iter().fold(Summary::EMPTY, |a, b| a.merge(b))
+        xs.par_chunks(1 << 16)
+            .map(Summary::of_seq)
+            .collect::<Vec<_>>()
+            .iter()
+            .fold(Summary::EMPTY, |a, b| a.merge(b))
     }
 
     fn of_seq(xs: &[f32]) -> Summary {
@@ -397,7 +428,10 @@ impl Summary {
         let mut vecs = xs.chunks_exact(16 * FLUSH_EVERY as usize);
         for block in &mut vecs {
             let (mut s1, mut s2) = (f32x16::splat(0.0), f32x16::splat(0.0));
-            let (mut lo, mut hi) = (f32x16::splat(f32::INFINITY), f32x16::splat(f32::NEG_INFINITY));
+            let (mut lo, mut hi) = (
+                f32x16::splat(f32::INFINITY),
+                f32x16::splat(f32::NEG_INFINITY),
+            );
             for v in block.chunks_exact(16) {
                 let x = f32x16::from(v);
                 s1 += x;
@@ -423,7 +457,13 @@ impl Summary {
 
     /// Combines two summaries.
     pub fn merge(&self, o: &Summary) -> Summary {
-        Summary { n: self.n + o.n, sum: self.sum + o.sum, sum_sq: self.sum_sq + o.sum_sq, min: self.min.min(o.min), max: self.max.max(o.max) }
+        Summary {
+            n: self.n + o.n,
+            sum: self.sum + o.sum,
+            sum_sq: self.sum_sq + o.sum_sq,
+            min: self.min.min(o.min),
+            max: self.max.max(o.max),
+        }
     }
 
     /// Mean.

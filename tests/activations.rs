@@ -4,8 +4,31 @@ use weightinit::activation::Activation;
 fn sweep() -> Vec<f32> {
     // 10^6 points evenly over [−100, 100], plus special and edge values.
     let n = 1_000_000;
-    let mut xs: Vec<f32> = (0..n).map(|i| -100.0 + 200.0 * i as f32 / (n - 1) as f32).collect();
-    xs.extend([0.0, -0.0, 1e-30, -1e-30, 1e-8, -1e-8, 0.0625, -0.0625, 0.06249, 9.0, 20.0, -20.0, 88.0, -88.0, 89.0, -104.0, f32::MAX, f32::MIN, f32::INFINITY, f32::NEG_INFINITY]);
+    let mut xs: Vec<f32> = (0..n)
+        .map(|i| -100.0 + 200.0 * i as f32 / (n - 1) as f32)
+        .collect();
+    xs.extend([
+        0.0,
+        -0.0,
+        1e-30,
+        -1e-30,
+        1e-8,
+        -1e-8,
+        0.0625,
+        -0.0625,
+        0.06249,
+        9.0,
+        20.0,
+        -20.0,
+        88.0,
+        -88.0,
+        89.0,
+        -104.0,
+        f32::MAX,
+        f32::MIN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ]);
     xs
 }
 
@@ -20,14 +43,26 @@ fn reference(act: Activation, x: f64) -> f64 {
 #[test]
 fn accuracy_against_f64() {
     let xs = sweep();
-    for (act, tol) in [(Activation::Sigmoid, 2e-7), (Activation::Tanh, 4e-7), (Activation::Relu, 0.0)] {
+    for (act, tol) in [
+        (Activation::Sigmoid, 2e-7),
+        (Activation::Tanh, 4e-7),
+        (Activation::Relu, 0.0),
+    ] {
         let mut simd = vec![0f32; xs.len()];
         let mut scalar = vec![0f32; xs.len()];
         act.apply_simd(&xs, &mut simd);
         act.apply_scalar(&xs, &mut scalar);
         for (path, out) in [("simd", &simd), ("scalar twin", &scalar)] {
-            let worst = xs.iter().zip(out.iter()).map(|(&x, &y)| (y as f64 - reference(act, x as f64)).abs()).fold(0.0, f64::max);
-            assert!(worst <= tol, "{} {path}: max abs error {worst:e} > {tol:e}", act.name());
+            let worst = xs
+                .iter()
+                .zip(out.iter())
+                .map(|(&x, &y)| (y as f64 - reference(act, x as f64)).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                worst <= tol,
+                "{} {path}: max abs error {worst:e} > {tol:e}",
+                act.name()
+            );
         }
         let mut par = vec![0f32; xs.len()];
         act.apply_simd_par(&xs, &mut par);
@@ -40,7 +75,11 @@ fn special_values_and_ranges() {
     let s = |x: f32| {
         let mut o = [0f32; 17];
         Activation::Sigmoid.apply_simd(&[x; 17], &mut o);
-        assert_eq!(o[0].to_bits(), o[16].to_bits(), "SIMD body and tail agree at {x}");
+        assert_eq!(
+            o[0].to_bits(),
+            o[16].to_bits(),
+            "SIMD body and tail agree at {x}"
+        );
         o[0]
     };
     let t = |x: f32| {
@@ -70,7 +109,10 @@ fn special_values_and_ranges() {
     assert!(r(f32::NAN).is_nan());
     for x in sweep() {
         let (a, b) = (s(x), t(x));
-        assert!((0.0..=1.0).contains(&a) && (-1.0..=1.0).contains(&b), "range at {x}: {a} {b}");
+        assert!(
+            (0.0..=1.0).contains(&a) && (-1.0..=1.0).contains(&b),
+            "range at {x}: {a} {b}"
+        );
     }
 }
 
@@ -81,7 +123,11 @@ fn monotonic_over_a_dense_sweep() {
     for act in Activation::ALL {
         let mut o = vec![0f32; xs.len()];
         act.apply_simd(&xs, &mut o);
-        assert!(o.windows(2).all(|w| w[1] >= w[0]), "{} not monotonic", act.name());
+        assert!(
+            o.windows(2).all(|w| w[1] >= w[0]),
+            "{} not monotonic",
+            act.name()
+        );
     }
 }
 
@@ -99,7 +145,11 @@ fn derivatives_match_f64() {
                 Activation::Tanh => 1.0 - r * r,
                 Activation::Relu => (x > 0.0) as u8 as f64,
             };
-            assert!((d - want).abs() < 1e-6, "{} at {x}: {d} vs {want}", act.name());
+            assert!(
+                (d - want).abs() < 1e-6,
+                "{} at {x}: {d} vs {want}",
+                act.name()
+            );
             assert!((act.naive_derivative(x) as f64 - want).abs() < 1e-6);
         }
     }

@@ -21,8 +21,15 @@ fn tmp(name: &str) -> PathBuf {
 fn fails_with(args: &[&str], needle: &str) {
     let o = run(args);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?} should exit 2; stderr: {err}");
-    assert!(err.contains(needle), "{args:?}: message `{err}` should name `{needle}`");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{args:?} should exit 2; stderr: {err}"
+    );
+    assert!(
+        err.contains(needle),
+        "{args:?}: message `{err}` should name `{needle}`"
+    );
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
 }
 
@@ -42,19 +49,38 @@ fn default_json_holds_24_runs_of_5_layers() {
         let layers = r["layers"].as_array().unwrap();
         assert_eq!(layers.len(), 5);
         for l in layers {
-            for k in ["layer", "mean", "std", "min", "max", "zero_fraction", "grad_rms", "weight_grad_rms"] {
+            for k in [
+                "layer",
+                "mean",
+                "std",
+                "min",
+                "max",
+                "zero_fraction",
+                "grad_rms",
+                "weight_grad_rms",
+            ] {
                 assert!(l[k].is_number(), "{k}");
             }
             let h = &l["histogram"];
             assert_eq!(h["counts"].as_array().unwrap().len(), 30);
-            let total: u64 = h["counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum::<u64>() + h["below"].as_u64().unwrap() + h["above"].as_u64().unwrap();
+            let total: u64 = h["counts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_u64().unwrap())
+                .sum::<u64>()
+                + h["below"].as_u64().unwrap()
+                + h["above"].as_u64().unwrap();
             assert_eq!(total, 100_000);
         }
     }
     // A bare `weightinit` runs the same experiment, as text that prints the seed.
     let o = run(&["--init", "he_normal", "--activation", "relu"]);
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success() && text.contains("seed 20250506") && text.contains("he_normal + relu"), "{text}");
+    assert!(
+        o.status.success() && text.contains("seed 20250506") && text.contains("he_normal + relu"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -69,24 +95,114 @@ fn bad_input_exits_2_naming_the_value() {
     fails_with(&["--lsuv-tol", "NaN"], "NaN");
     fails_with(&["--init", "normal:nan"], "nan");
     fails_with(&["--init", "normal:-1"], "-1");
-    fails_with(&["sample", "--init", "he_normal", "--shape", "784x0", "--out", "/tmp/x.npy"], "784x0");
-    fails_with(&["sample", "--init", "he_normal", "--shape", "7a4x3", "--out", "/tmp/x.npy"], "7a4");
-    fails_with(&["sample", "--init", "he_normal", "--shape", "10", "--out", "/tmp/x.npy"], "10");
-    fails_with(&["sample", "--init", "he_normal", "--shape", "4x4", "--gain", "NaN", "--out", "/tmp/x.npy"], "NaN");
-    fails_with(&["sample", "--init", "he_normal", "--shape", "4x4", "--fan-mode", "fan_mid", "--out", "/tmp/x.npy"], "fan_mid");
-    fails_with(&["sample", "--init", "he_normal", "--shape", "4x4", "--out", "/nonexistent-dir/w.npy"], "/nonexistent-dir/w.npy");
-    fails_with(&["report", "--criterion-dir", "/nonexistent-criterion"], "/nonexistent-criterion");
+    fails_with(
+        &[
+            "sample",
+            "--init",
+            "he_normal",
+            "--shape",
+            "784x0",
+            "--out",
+            "/tmp/x.npy",
+        ],
+        "784x0",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--init",
+            "he_normal",
+            "--shape",
+            "7a4x3",
+            "--out",
+            "/tmp/x.npy",
+        ],
+        "7a4",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--init",
+            "he_normal",
+            "--shape",
+            "10",
+            "--out",
+            "/tmp/x.npy",
+        ],
+        "10",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--init",
+            "he_normal",
+            "--shape",
+            "4x4",
+            "--gain",
+            "NaN",
+            "--out",
+            "/tmp/x.npy",
+        ],
+        "NaN",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--init",
+            "he_normal",
+            "--shape",
+            "4x4",
+            "--fan-mode",
+            "fan_mid",
+            "--out",
+            "/tmp/x.npy",
+        ],
+        "fan_mid",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--init",
+            "he_normal",
+            "--shape",
+            "4x4",
+            "--out",
+            "/nonexistent-dir/w.npy",
+        ],
+        "/nonexistent-dir/w.npy",
+    );
+    fails_with(
+        &["report", "--criterion-dir", "/nonexistent-criterion"],
+        "/nonexistent-criterion",
+    );
 }
 
 #[test]
 fn sample_writes_a_standard_npy() {
     let d = tmp("npy");
-    for (init, shape, dims) in [("he_normal", "784x256", vec![784, 256]), ("xavier_uniform", "3x3x16x32", vec![3, 3, 16, 32]), ("orthogonal", "64x32", vec![64, 32])] {
+    for (init, shape, dims) in [
+        ("he_normal", "784x256", vec![784, 256]),
+        ("xavier_uniform", "3x3x16x32", vec![3, 3, 16, 32]),
+        ("orthogonal", "64x32", vec![64, 32]),
+    ] {
         let p = d.join("w.npy");
-        let o = run(&["sample", "--init", init, "--shape", shape, "--seed", "7", "--out", p.to_str().unwrap()]);
+        let o = run(&[
+            "sample",
+            "--init",
+            init,
+            "--shape",
+            shape,
+            "--seed",
+            "7",
+            "--out",
+            p.to_str().unwrap(),
+        ]);
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        assert!(out.contains("expected") && out.contains("G values/s"), "{out}");
+        assert!(
+            out.contains("expected") && out.contains("G values/s"),
+            "{out}"
+        );
         let bytes = std::fs::read(&p).unwrap();
         // Header: magic, version 1.0, data aligned to 64 bytes, little-endian f4, C order.
         assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
@@ -99,9 +215,38 @@ fn sample_writes_a_standard_npy() {
     // The same seed gives the same bytes, the naive path another stream of the same law.
     let (a, b, c) = (d.join("a.npy"), d.join("b.npy"), d.join("c.npy"));
     for p in [&a, &b] {
-        assert!(run(&["sample", "--init", "he_normal", "--shape", "300x200", "--seed", "3", "--out", p.to_str().unwrap()]).status.success());
+        assert!(
+            run(&[
+                "sample",
+                "--init",
+                "he_normal",
+                "--shape",
+                "300x200",
+                "--seed",
+                "3",
+                "--out",
+                p.to_str().unwrap()
+            ])
+            .status
+            .success()
+        );
     }
-    assert!(run(&["sample", "--init", "he_normal", "--shape", "300x200", "--seed", "3", "--naive", "--out", c.to_str().unwrap()]).status.success());
+    assert!(
+        run(&[
+            "sample",
+            "--init",
+            "he_normal",
+            "--shape",
+            "300x200",
+            "--seed",
+            "3",
+            "--naive",
+            "--out",
+            c.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&c).unwrap());
 }
@@ -110,18 +255,41 @@ fn sample_writes_a_standard_npy() {
 fn info_names_the_simd_path() {
     let o = run(&["info"]);
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success() && s.contains("SIMD path compiled") && s.contains("rng lanes") && s.contains("rayon threads"), "{s}");
+    assert!(
+        o.status.success()
+            && s.contains("SIMD path compiled")
+            && s.contains("rng lanes")
+            && s.contains("rayon threads"),
+        "{s}"
+    );
 }
 
 #[test]
 fn plots_are_svg_with_one_panel_per_layer() {
     let d = tmp("plots");
-    let o = run(&["experiment", "--init", "normal:1", "--init", "xavier_normal", "--activation", "sigmoid", "--layers", "4", "--plot", d.to_str().unwrap()]);
+    let o = run(&[
+        "experiment",
+        "--init",
+        "normal:1",
+        "--init",
+        "xavier_normal",
+        "--activation",
+        "sigmoid",
+        "--layers",
+        "4",
+        "--plot",
+        d.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let hist = d.join("hist_normal_1_sigmoid.svg");
     let text = std::fs::read_to_string(&hist).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("valid XML");
-    let panels = doc.descendants().filter(|n| n.has_tag_name("text") && n.text().is_some_and(|t| t.trim().ends_with("-layer"))).count();
+    let panels = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("text") && n.text().is_some_and(|t| t.trim().ends_with("-layer"))
+        })
+        .count();
     assert_eq!(panels, 4);
     let grad = std::fs::read_to_string(d.join("grad_sigmoid.svg")).unwrap();
     roxmltree::Document::parse(&grad).expect("valid XML");
@@ -130,28 +298,82 @@ fn plots_are_svg_with_one_panel_per_layer() {
 
 // ---- report and compare on a fixture shaped like criterion's output ----
 
-fn write_bench(root: &Path, group: &str, imp: &str, size: &str, ns: f64, half_ci: f64, tp: Option<u64>) {
+fn write_bench(
+    root: &Path,
+    group: &str,
+    imp: &str,
+    size: &str,
+    ns: f64,
+    half_ci: f64,
+    tp: Option<u64>,
+) {
     let dir = root.join(group).join(imp).join(size).join("new");
     std::fs::create_dir_all(&dir).unwrap();
     let est = |p: f64| serde_json::json!({"confidence_interval": {"confidence_level": 0.95, "lower_bound": p - half_ci, "upper_bound": p + half_ci}, "point_estimate": p, "standard_error": half_ci / 2.0});
     let estimates = serde_json::json!({"mean": est(ns * 1.01), "median": est(ns), "median_abs_dev": est(1.0), "slope": null, "std_dev": est(1.0)});
     std::fs::write(dir.join("estimates.json"), estimates.to_string()).unwrap();
-    let throughput = tp.map(|e| serde_json::json!({"Elements": e})).unwrap_or(Value::Null);
+    let throughput = tp
+        .map(|e| serde_json::json!({"Elements": e}))
+        .unwrap_or(Value::Null);
     let bench = serde_json::json!({"group_id": group, "function_id": imp, "value_str": size, "throughput": throughput, "full_id": format!("{group}/{imp}/{size}"), "directory_name": format!("{group}/{imp}/{size}"), "title": format!("{group}/{imp}/{size}")});
     std::fs::write(dir.join("benchmark.json"), bench.to_string()).unwrap();
     let (iters, times) = (vec![1.0; 100], vec![ns; 100]);
-    std::fs::write(dir.join("sample.json"), serde_json::json!({"sampling_mode": "Linear", "iters": iters, "times": times}).to_string()).unwrap();
+    std::fs::write(
+        dir.join("sample.json"),
+        serde_json::json!({"sampling_mode": "Linear", "iters": iters, "times": times}).to_string(),
+    )
+    .unwrap();
 }
 
 fn fixture(name: &str) -> PathBuf {
     let root = tmp(name).join("criterion");
     let flop = 2 * 64 * 64 * 64;
-    write_bench(&root, "sgemm", "naive", "64x64x64", 100_000.0, 100.0, Some(flop));
-    write_bench(&root, "sgemm", "blocked", "64x64x64", 10_000.0, 50.0, Some(flop));
-    write_bench(&root, "sgemm", "matrixmultiply", "64x64x64", 12_000.0, 50.0, Some(flop));
+    write_bench(
+        &root,
+        "sgemm",
+        "naive",
+        "64x64x64",
+        100_000.0,
+        100.0,
+        Some(flop),
+    );
+    write_bench(
+        &root,
+        "sgemm",
+        "blocked",
+        "64x64x64",
+        10_000.0,
+        50.0,
+        Some(flop),
+    );
+    write_bench(
+        &root,
+        "sgemm",
+        "matrixmultiply",
+        "64x64x64",
+        12_000.0,
+        50.0,
+        Some(flop),
+    );
     write_bench(&root, "peak", "fma_f32", "1", 1_000.0, 5.0, Some(100_000));
-    write_bench(&root, "normal_f32", "naive", "4096", 9_600.0, 20.0, Some(4096));
-    write_bench(&root, "normal_f32", "simd", "4096", 1_200.0, 10.0, Some(4096));
+    write_bench(
+        &root,
+        "normal_f32",
+        "naive",
+        "4096",
+        9_600.0,
+        20.0,
+        Some(4096),
+    );
+    write_bench(
+        &root,
+        "normal_f32",
+        "simd",
+        "4096",
+        1_200.0,
+        10.0,
+        Some(4096),
+    );
     write_bench(&root, "fill_f32", "seq", "4096", 800.0, 5.0, Some(4096));
     write_bench(&root, "experiment", "fast", "1000x100x5", 2e6, 1e4, None);
     std::fs::create_dir_all(root.join("report")).unwrap();
@@ -159,7 +381,13 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn report(root: &Path, out: &Path) -> Value {
-    let o = run(&["report", "--criterion-dir", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "report",
+        "--criterion-dir",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
 }
@@ -170,10 +398,27 @@ fn report_reads_criterion_and_derives_figures() {
     let v = report(&root, &root.with_file_name("r.json"));
     assert_eq!(v["schema"], 1);
     let m = &v["machine"];
-    for k in ["cpu_brand", "vendor", "logical_cores", "compiled_path", "compiled_features", "detected_features", "rayon_threads", "os", "rustc", "crate_version", "date"] {
+    for k in [
+        "cpu_brand",
+        "vendor",
+        "logical_cores",
+        "compiled_path",
+        "compiled_features",
+        "detected_features",
+        "rayon_threads",
+        "os",
+        "rustc",
+        "crate_version",
+        "date",
+    ] {
         assert!(!m[k].is_null(), "machine.{k}");
     }
-    assert!(v["machine_id"].as_str().unwrap().contains(m["compiled_path"].as_str().unwrap()));
+    assert!(
+        v["machine_id"]
+            .as_str()
+            .unwrap()
+            .contains(m["compiled_path"].as_str().unwrap())
+    );
     let b = &v["benchmarks"];
     assert_eq!(b.as_object().unwrap().len(), 8);
     let blocked = &b["sgemm/blocked/64x64x64"];
@@ -190,7 +435,14 @@ fn report_reads_criterion_and_derives_figures() {
     assert!((normal["fraction_of_ceiling"].as_f64().unwrap() - 800.0 / 1200.0).abs() < 1e-12);
     assert_eq!(b["fill_f32/seq/4096"]["throughput"]["unit"], "GB/s");
     assert!(b["experiment/fast/1000x100x5"]["throughput"].is_null());
-    assert!((b["experiment/fast/1000x100x5"]["median_ns"].as_f64().unwrap() - 2e6).abs() < 1e-6);
+    assert!(
+        (b["experiment/fast/1000x100x5"]["median_ns"]
+            .as_f64()
+            .unwrap()
+            - 2e6)
+            .abs()
+            < 1e-6
+    );
 }
 
 fn edit(src: &Path, dst: &Path, f: impl Fn(&mut Value)) {
@@ -214,10 +466,17 @@ fn compare_gates_regressions_and_lines_up_machines() {
     let p = |x: &PathBuf| x.to_str().unwrap().to_string();
     // Unchanged: exit 0, everything `same`.
     let o = run(&["compare", &p(&base), &p(&base)]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     // A planted 20% slowdown with disjoint intervals: exit 1, `slower`.
     let slow = dir.join("slow.json");
-    edit(&base, &slow, |v| scale(&mut v["benchmarks"]["sgemm/blocked/64x64x64"], 1.2, 50.0));
+    edit(&base, &slow, |v| {
+        scale(&mut v["benchmarks"]["sgemm/blocked/64x64x64"], 1.2, 50.0)
+    });
     let o = run(&["compare", &p(&base), &p(&slow)]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{s}");
@@ -231,17 +490,36 @@ fn compare_gates_regressions_and_lines_up_machines() {
     let o = run(&["compare", &p(&base), &p(&noisy), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let row = j["rows"].as_array().unwrap().iter().find(|r| r["id"] == "sgemm/blocked/64x64x64").unwrap();
+    let row = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "sgemm/blocked/64x64x64")
+        .unwrap();
     assert_eq!(row["verdict"], "same");
     // Markdown, a benchmark only in one file, and a bar chart.
     let fewer = dir.join("fewer.json");
     edit(&slow, &fewer, |v| {
-        v["benchmarks"].as_object_mut().unwrap().remove("peak/fma_f32/1");
+        v["benchmarks"]
+            .as_object_mut()
+            .unwrap()
+            .remove("peak/fma_f32/1");
     });
     let svg = dir.join("cmp.svg");
-    let o = run(&["compare", &p(&base), &p(&fewer), "--format", "markdown", "--plot", &p(&svg)]);
+    let o = run(&[
+        "compare",
+        &p(&base),
+        &p(&fewer),
+        "--format",
+        "markdown",
+        "--plot",
+        &p(&svg),
+    ]);
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.contains("| benchmark |") && s.contains("only in") && s.contains("peak/fma_f32/1"), "{s}");
+    assert!(
+        s.contains("| benchmark |") && s.contains("only in") && s.contains("peak/fma_f32/1"),
+        "{s}"
+    );
     roxmltree::Document::parse(&std::fs::read_to_string(&svg).unwrap()).unwrap();
     // Another machine: side by side, with the fingerprint fields that differ.
     let other = dir.join("other.json");
@@ -253,7 +531,13 @@ fn compare_gates_regressions_and_lines_up_machines() {
     let o = run(&["compare", &p(&base), &p(&other)]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{s}");
-    assert!(s.contains("other-cpu-16c-avx512") && s.contains("compiled_path") && s.contains("logical_cores") && s.contains("GFLOP/s"), "{s}");
+    assert!(
+        s.contains("other-cpu-16c-avx512")
+            && s.contains("compiled_path")
+            && s.contains("logical_cores")
+            && s.contains("GFLOP/s"),
+        "{s}"
+    );
     // Bad input: exit 2 naming the file.
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{not json").unwrap();
@@ -261,9 +545,20 @@ fn compare_gates_regressions_and_lines_up_machines() {
     let v2 = dir.join("v2.json");
     edit(&base, &v2, |v| v["schema"] = 2.into());
     fails_with(&["compare", &p(&base), &p(&v2)], "v2.json");
-    fails_with(&["compare", &p(&base), &p(&dir.join("missing.json"))], "missing.json");
+    fails_with(
+        &["compare", &p(&base), &p(&dir.join("missing.json"))],
+        "missing.json",
+    );
     let disjoint = dir.join("disjoint.json");
-    edit(&base, &disjoint, |v| v["benchmarks"] = serde_json::json!({}));
-    fails_with(&["compare", &p(&base), &p(&disjoint)], "no benchmark in common");
-    fails_with(&["compare", &p(&base), &p(&base), "--threshold", "NaN"], "NaN");
+    edit(&base, &disjoint, |v| {
+        v["benchmarks"] = serde_json::json!({})
+    });
+    fails_with(
+        &["compare", &p(&base), &p(&disjoint)],
+        "no benchmark in common",
+    );
+    fails_with(
+        &["compare", &p(&base), &p(&base), "--threshold", "NaN"],
+        "NaN",
+    );
 }

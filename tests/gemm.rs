@@ -24,14 +24,24 @@ fn store(vals: &[f32], rows: usize, cols: usize, layout: usize, fill: f32) -> St
         2 => (cols + 3, 1),
         _ => (2 * cols + 1, 2),
     };
-    let len = if rows == 0 || cols == 0 { 4 } else { (rows - 1) * rs + (cols - 1) * cs + 1 + 4 };
+    let len = if rows == 0 || cols == 0 {
+        4
+    } else {
+        (rows - 1) * rs + (cols - 1) * cs + 1 + 4
+    };
     let mut data = vec![fill; len];
     for i in 0..rows {
         for j in 0..cols {
             data[i * rs + j * cs] = vals[i * cols + j];
         }
     }
-    Stored { data, rows, cols, rs, cs }
+    Stored {
+        data,
+        rows,
+        cols,
+        rs,
+        cs,
+    }
 }
 
 fn ints(rng: &mut Xoshiro256PlusPlus, n: usize) -> Vec<f32> {
@@ -40,9 +50,33 @@ fn ints(rng: &mut Xoshiro256PlusPlus, n: usize) -> Vec<f32> {
 
 type Gemm = fn(f32, MatRef, MatRef, f32, &mut MatMut) -> Result<(), GemmError>;
 
-fn check(f: Gemm, name: &str, m: usize, k: usize, n: usize, la: usize, lb: usize, lc: usize, alpha: f32, beta: f32, seed: u64) {
+/// One GEMM case: shape, layouts of A, B, C, α, β and the seed of the integer inputs.
+struct Case {
+    m: usize,
+    k: usize,
+    n: usize,
+    layouts: (usize, usize, usize),
+    alpha: f32,
+    beta: f32,
+    seed: u64,
+}
+
+fn check(f: Gemm, name: &str, case: &Case) {
+    let Case {
+        m,
+        k,
+        n,
+        layouts: (la, lb, lc),
+        alpha,
+        beta,
+        seed,
+    } = *case;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let (av, bv, cv) = (ints(&mut rng, m * k), ints(&mut rng, k * n), ints(&mut rng, m * n));
+    let (av, bv, cv) = (
+        ints(&mut rng, m * k),
+        ints(&mut rng, k * n),
+        ints(&mut rng, m * n),
+    );
     let a = store(&av, m, k, la, f32::NAN);
     let b = store(&bv, k, n, lb, f32::NAN);
     let mut c = store(&cv, m, n, lc, f32::NAN);
@@ -68,7 +102,10 @@ fn check(f: Gemm, name: &str, m: usize, k: usize, n: usize, la: usize, lb: usize
     // Integer inputs with |sum| < 2^24: exact. Every slot, sentinels included, must match.
     for (idx, (g, w)) in c.data.iter().zip(&want.data).enumerate() {
         let same = g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()) || g == w;
-        assert!(same, "{name} {m}x{k}x{n} layouts ({la},{lb},{lc}) α={alpha} β={beta}: slot {idx}: got {g}, want {w}");
+        assert!(
+            same,
+            "{name} {m}x{k}x{n} layouts ({la},{lb},{lc}) α={alpha} β={beta}: slot {idx}: got {g}, want {w}"
+        );
     }
 }
 
@@ -84,9 +121,34 @@ fn blocked_matches_naive_over_shapes_layouts_and_scalars() {
                 }
                 seed += 1;
                 let (la, lb, lc) = (seed % 4, (seed / 4) % 4, (seed / 16) % 4);
-                let (alpha, beta) = [(1.0, 0.0), (2.5, 1.0), (1.0, -0.5), (0.0, -0.5), (2.5, 0.0)][seed % 5];
-                check(gemm::sgemm, "sgemm", m, k, n, la as usize, lb as usize, lc as usize, alpha, beta, seed as u64);
-                check(gemm::sgemm_par, "sgemm_par", m, k, n, lc as usize, la as usize, lb as usize, alpha, beta, seed as u64);
+                let (alpha, beta) =
+                    [(1.0, 0.0), (2.5, 1.0), (1.0, -0.5), (0.0, -0.5), (2.5, 0.0)][seed % 5];
+                check(
+                    gemm::sgemm,
+                    "sgemm",
+                    &Case {
+                        m,
+                        k,
+                        n,
+                        layouts: (la, lb, lc),
+                        alpha,
+                        beta,
+                        seed: seed as u64,
+                    },
+                );
+                check(
+                    gemm::sgemm_par,
+                    "sgemm_par",
+                    &Case {
+                        m,
+                        k,
+                        n,
+                        layouts: (lc, la, lb),
+                        alpha,
+                        beta,
+                        seed: seed as u64,
+                    },
+                );
             }
         }
     }
@@ -100,7 +162,19 @@ fn every_layout_and_scalar_pair_on_an_odd_shape() {
             for lc in 0..4 {
                 for (alpha, beta) in [(0.0, 0.0), (1.0, 1.0), (2.5, -0.5), (1.0, 0.0), (0.0, 1.0)] {
                     seed += 1;
-                    check(gemm::sgemm, "sgemm", 37, 300, 290, la, lb, lc, alpha, beta, seed);
+                    check(
+                        gemm::sgemm,
+                        "sgemm",
+                        &Case {
+                            m: 37,
+                            k: 300,
+                            n: 290,
+                            layouts: (la, lb, lc),
+                            alpha,
+                            beta,
+                            seed,
+                        },
+                    );
                 }
             }
         }
@@ -115,9 +189,26 @@ fn random_floats_within_k_eps_bound() {
     let b: Vec<f32> = (0..k * n).map(|_| rng.random_range(-1.0..1.0)).collect();
     let mut c = vec![0f32; m * n];
     let mut w = vec![0f32; m * n];
-    let (ar, br) = (MatRef::row_major(&a, m, k).unwrap(), MatRef::row_major(&b, k, n).unwrap());
-    gemm::sgemm(1.0, ar, br, 0.0, &mut MatMut::row_major(&mut c, m, n).unwrap()).unwrap();
-    naive::sgemm_f64(1.0, ar, br, 0.0, &mut MatMut::row_major(&mut w, m, n).unwrap()).unwrap();
+    let (ar, br) = (
+        MatRef::row_major(&a, m, k).unwrap(),
+        MatRef::row_major(&b, k, n).unwrap(),
+    );
+    gemm::sgemm(
+        1.0,
+        ar,
+        br,
+        0.0,
+        &mut MatMut::row_major(&mut c, m, n).unwrap(),
+    )
+    .unwrap();
+    naive::sgemm_f64(
+        1.0,
+        ar,
+        br,
+        0.0,
+        &mut MatMut::row_major(&mut w, m, n).unwrap(),
+    )
+    .unwrap();
     // |a|,|b| ≤ 1: error ≤ k·ε·Σ|a||b| ≤ k·ε·k.
     let tol = (k as f32) * f32::EPSILON * k as f32;
     for (g, w) in c.iter().zip(&w) {
@@ -132,20 +223,40 @@ fn thread_count_does_not_change_bytes() {
     let a: Vec<f32> = (0..m * k).map(|_| rng.random_range(-1.0..1.0)).collect();
     let b: Vec<f32> = (0..k * n).map(|_| rng.random_range(-1.0..1.0)).collect();
     let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let mut c = vec![0f32; m * n];
         pool.install(|| {
-            gemm::sgemm_par(1.0, MatRef::row_major(&a, m, k).unwrap(), MatRef::row_major(&b, k, n).unwrap(), 0.0, &mut MatMut::row_major(&mut c, m, n).unwrap())
-                .unwrap()
+            gemm::sgemm_par(
+                1.0,
+                MatRef::row_major(&a, m, k).unwrap(),
+                MatRef::row_major(&b, k, n).unwrap(),
+                0.0,
+                &mut MatMut::row_major(&mut c, m, n).unwrap(),
+            )
+            .unwrap()
         });
         c
     };
     let one = run(1);
     for t in [2, 5] {
-        assert_eq!(one.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), run(t).iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "{t} threads");
+        assert_eq!(
+            one.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            run(t).iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            "{t} threads"
+        );
     }
     let mut seq = vec![0f32; m * n];
-    gemm::sgemm(1.0, MatRef::row_major(&a, m, k).unwrap(), MatRef::row_major(&b, k, n).unwrap(), 0.0, &mut MatMut::row_major(&mut seq, m, n).unwrap()).unwrap();
+    gemm::sgemm(
+        1.0,
+        MatRef::row_major(&a, m, k).unwrap(),
+        MatRef::row_major(&b, k, n).unwrap(),
+        0.0,
+        &mut MatMut::row_major(&mut seq, m, n).unwrap(),
+    )
+    .unwrap();
     assert_eq!(one, seq);
 }
 
@@ -155,27 +266,62 @@ fn packed_b_matches_unpacked() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
     let a = ints(&mut rng, m * k);
     let b = ints(&mut rng, k * n);
-    let (ar, br) = (MatRef::row_major(&a, m, k).unwrap(), MatRef::row_major(&b, k, n).unwrap());
+    let (ar, br) = (
+        MatRef::row_major(&a, m, k).unwrap(),
+        MatRef::row_major(&b, k, n).unwrap(),
+    );
     let mut c1 = vec![0f32; m * n];
     let mut c2 = vec![0f32; m * n];
-    gemm::sgemm(1.0, ar, br, 0.0, &mut MatMut::row_major(&mut c1, m, n).unwrap()).unwrap();
+    gemm::sgemm(
+        1.0,
+        ar,
+        br,
+        0.0,
+        &mut MatMut::row_major(&mut c1, m, n).unwrap(),
+    )
+    .unwrap();
     let pb = gemm::PackedB::new(br);
-    gemm::sgemm_packed(1.0, ar, &pb, 0.0, &mut MatMut::row_major(&mut c2, m, n).unwrap()).unwrap();
+    gemm::sgemm_packed(
+        1.0,
+        ar,
+        &pb,
+        0.0,
+        &mut MatMut::row_major(&mut c2, m, n).unwrap(),
+    )
+    .unwrap();
     assert_eq!(c1, c2);
 }
 
 #[test]
 fn bad_views_are_errors() {
     let d = vec![0f32; 10];
-    assert!(matches!(MatRef::new(&d, 3, 4, 4, 1), Err(GemmError::OutOfBounds { .. })));
-    assert!(matches!(MatRef::new(&d, 2, 2, usize::MAX, 1), Err(GemmError::OutOfBounds { .. })));
+    assert!(matches!(
+        MatRef::new(&d, 3, 4, 4, 1),
+        Err(GemmError::OutOfBounds { .. })
+    ));
+    assert!(matches!(
+        MatRef::new(&d, 2, 2, usize::MAX, 1),
+        Err(GemmError::OutOfBounds { .. })
+    ));
     let mut e = vec![0f32; 10];
-    assert!(matches!(MatMut::new(&mut e, 2, 3, 1, 1), Err(GemmError::Aliasing { .. })));
-    assert!(matches!(MatMut::new(&mut e, 3, 3, 0, 1), Err(GemmError::Aliasing { .. })));
+    assert!(matches!(
+        MatMut::new(&mut e, 2, 3, 1, 1),
+        Err(GemmError::Aliasing { .. })
+    ));
+    assert!(matches!(
+        MatMut::new(&mut e, 3, 3, 0, 1),
+        Err(GemmError::Aliasing { .. })
+    ));
     let a = vec![0f32; 6];
     let b = vec![0f32; 6];
     let mut c = vec![0f32; 4];
-    let r = gemm::sgemm(1.0, MatRef::row_major(&a, 2, 3).unwrap(), MatRef::row_major(&b, 2, 3).unwrap(), 0.0, &mut MatMut::row_major(&mut c, 2, 2).unwrap());
+    let r = gemm::sgemm(
+        1.0,
+        MatRef::row_major(&a, 2, 3).unwrap(),
+        MatRef::row_major(&b, 2, 3).unwrap(),
+        0.0,
+        &mut MatMut::row_major(&mut c, 2, 2).unwrap(),
+    );
     assert!(matches!(r, Err(GemmError::DimMismatch { .. })));
     assert!(MatRef::new(&[], 0, 5, 5, 1).is_ok());
 }

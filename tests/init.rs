@@ -7,7 +7,8 @@ use weightinit::sample::truncated::TRUNC_STD_2;
 
 fn draw(init: &Init, fans: Fans, seed: u64) -> Vec<f32> {
     let mut w = vec![0f32; 1_000_000];
-    init.fill(fans, StreamKey::new(seed, 1), &mut w, Path::SimdPar).unwrap();
+    init.fill(fans, StreamKey::new(seed, 1), &mut w, Path::SimdPar)
+        .unwrap();
     w
 }
 
@@ -31,20 +32,33 @@ fn every_preset_matches_its_variance_and_bounds() {
     ];
     for (i, (name, var)) in cases.iter().enumerate() {
         let init = Init::parse(name).unwrap();
-        assert!((init.variance(fans) - var).abs() < 1e-12 * var, "{name}: formula");
+        assert!(
+            (init.variance(fans) - var).abs() < 1e-12 * var,
+            "{name}: formula"
+        );
         let w = draw(&init, fans, i as u64);
         let (m, s) = weightinit::stats::mean_std(&w);
         let rel = (s * s / var - 1.0).abs();
-        assert!(rel < 5.0 * (2.0f64 / 1e6).sqrt(), "{name}: variance {} vs {var} (rel {rel:e})", s * s);
+        assert!(
+            rel < 5.0 * (2.0f64 / 1e6).sqrt(),
+            "{name}: variance {} vs {var} (rel {rel:e})",
+            s * s
+        );
         assert!(m.abs() < 5.0 * var.sqrt() / 1e3, "{name}: mean {m}");
         let max = w.iter().fold(0f32, |a, &x| a.max(x.abs())) as f64;
         if name.contains("uniform") {
             let a = (3.0 * var).sqrt();
             // U[−a, a) in f32: |w| ≤ (a as f32), reached only at the included lower end.
-            assert!(max <= (a as f32) as f64 && max > 0.999 * a, "{name}: bound {max} vs {a}");
+            assert!(
+                max <= (a as f32) as f64 && max > 0.999 * a,
+                "{name}: bound {max} vs {a}"
+            );
         } else if name.contains("truncated") {
             let a = 2.0 * var.sqrt() / TRUNC_STD_2;
-            assert!(max <= a * (1.0 + 1e-6) && max > 0.99 * a, "{name}: bound {max} vs {a}");
+            assert!(
+                max <= a * (1.0 + 1e-6) && max > 0.99 * a,
+                "{name}: bound {max} vs {a}"
+            );
         } else {
             assert!(max > 4.5 * var.sqrt(), "{name}: normal tails reach {max}");
         }
@@ -63,10 +77,18 @@ fn uniform_bounds_are_the_seed_formulas() {
 #[test]
 fn fan_modes_gains_and_conv_shapes() {
     let conv = Fans::from_shape(&[3, 3, 64, 128]).unwrap();
-    assert_eq!(conv, Fans { fan_in: 576, fan_out: 1152 });
+    assert_eq!(
+        conv,
+        Fans {
+            fan_in: 576,
+            fan_out: 1152
+        }
+    );
     let he = Init::parse("he_normal").unwrap();
     assert!((he.variance(conv) - 2.0 / 576.0).abs() < 1e-15);
-    assert!((he.clone().with_fan_mode(FanMode::FanOut).variance(conv) - 2.0 / 1152.0).abs() < 1e-15);
+    assert!(
+        (he.clone().with_fan_mode(FanMode::FanOut).variance(conv) - 2.0 / 1152.0).abs() < 1e-15
+    );
     assert!((he.clone().with_fan_mode(FanMode::FanAvg).variance(conv) - 2.0 / 864.0).abs() < 1e-15);
     let g = |s: &str| Gain::parse(s).unwrap().0;
     assert_eq!(g("linear"), 1.0);
@@ -77,7 +99,9 @@ fn fan_modes_gains_and_conv_shapes() {
     assert!((g("leaky_relu:0.2") - (2.0 / 1.04f64).sqrt()).abs() < 1e-15);
     assert_eq!(g("selu"), 0.75);
     assert_eq!(g("2.5"), 2.5);
-    let x = Init::parse("xavier_uniform").unwrap().with_gain(Gain::parse("tanh").unwrap());
+    let x = Init::parse("xavier_uniform")
+        .unwrap()
+        .with_gain(Gain::parse("tanh").unwrap());
     let fans = Fans::dense(1000, 1000).unwrap();
     assert!((x.variance(fans) - 25.0 / 9.0 / 1000.0).abs() < 1e-15);
     let w = draw(&x, fans, 5);
@@ -87,17 +111,46 @@ fn fan_modes_gains_and_conv_shapes() {
 
 #[test]
 fn bad_parameters_are_typed_errors() {
-    assert!(matches!(Init::parse("he_gaussian"), Err(InitError::UnknownName(_))));
-    assert!(matches!(Init::parse("bogus"), Err(InitError::UnknownName(_))));
-    assert!(matches!(Init::parse("normal:-1"), Err(InitError::BadNumber { .. })));
-    assert!(matches!(Init::parse("normal:nan"), Err(InitError::BadNumber { .. })));
-    assert!(matches!(Init::parse("uniform:0"), Err(InitError::BadNumber { .. })));
+    assert!(matches!(
+        Init::parse("he_gaussian"),
+        Err(InitError::UnknownName(_))
+    ));
+    assert!(matches!(
+        Init::parse("bogus"),
+        Err(InitError::UnknownName(_))
+    ));
+    assert!(matches!(
+        Init::parse("normal:-1"),
+        Err(InitError::BadNumber { .. })
+    ));
+    assert!(matches!(
+        Init::parse("normal:nan"),
+        Err(InitError::BadNumber { .. })
+    ));
+    assert!(matches!(
+        Init::parse("uniform:0"),
+        Err(InitError::BadNumber { .. })
+    ));
     assert!(matches!(Fans::dense(0, 10), Err(InitError::ZeroDim { .. })));
     assert!(matches!(Fans::from_shape(&[10]), Err(InitError::Rank(1))));
-    assert!(matches!(FanMode::parse("fan_mid"), Err(InitError::UnknownFanMode(_))));
-    assert!(matches!(Gain::parse("swish"), Err(InitError::UnknownNonlinearity(_))));
-    assert!(matches!(Gain::parse("-1"), Err(InitError::BadNumber { .. })));
-    assert!(Init::parse("unknown").unwrap_err().to_string().contains("`unknown`"));
+    assert!(matches!(
+        FanMode::parse("fan_mid"),
+        Err(InitError::UnknownFanMode(_))
+    ));
+    assert!(matches!(
+        Gain::parse("swish"),
+        Err(InitError::UnknownNonlinearity(_))
+    ));
+    assert!(matches!(
+        Gain::parse("-1"),
+        Err(InitError::BadNumber { .. })
+    ));
+    assert!(
+        Init::parse("unknown")
+            .unwrap_err()
+            .to_string()
+            .contains("`unknown`")
+    );
 }
 
 #[test]
@@ -106,7 +159,8 @@ fn naive_and_fast_paths_draw_the_same_distribution() {
     for name in ["he_normal", "xavier_uniform", "lecun_truncated_normal"] {
         let init = Init::parse(name).unwrap();
         let mut a = vec![0f32; 1_000_000];
-        init.fill(fans, StreamKey::new(1, 1), &mut a, Path::Naive).unwrap();
+        init.fill(fans, StreamKey::new(1, 1), &mut a, Path::Naive)
+            .unwrap();
         let b = draw(&init, fans, 1);
         let (_, sa) = weightinit::stats::mean_std(&a);
         let (_, sb) = weightinit::stats::mean_std(&b);

@@ -9,16 +9,35 @@ use weightinit::sample::Path;
 
 fn ortho(rows: usize, cols: usize, gain: f32, seed: u64) -> Vec<f32> {
     let mut w = vec![0f32; rows * cols];
-    orthogonal::fill(rows, cols, gain, StreamKey::new(seed, 1), &mut w, Path::SimdPar).unwrap();
+    orthogonal::fill(
+        rows,
+        cols,
+        gain,
+        StreamKey::new(seed, 1),
+        &mut w,
+        Path::SimdPar,
+    )
+    .unwrap();
     w
 }
 
 /// max |G − I| where G is the Gram matrix of the short side.
 fn gram_error(w: &[f32], rows: usize, cols: usize) -> f32 {
     let m = MatRef::row_major(w, rows, cols).unwrap();
-    let (a, b, k) = if rows >= cols { (m.t(), m, cols) } else { (m, m.t(), rows) };
+    let (a, b, k) = if rows >= cols {
+        (m.t(), m, cols)
+    } else {
+        (m, m.t(), rows)
+    };
     let mut g = vec![0f32; k * k];
-    naive::sgemm_f64(1.0, a, b, 0.0, &mut MatMut::row_major(&mut g, k, k).unwrap()).unwrap();
+    naive::sgemm_f64(
+        1.0,
+        a,
+        b,
+        0.0,
+        &mut MatMut::row_major(&mut g, k, k).unwrap(),
+    )
+    .unwrap();
     let mut worst = 0f32;
     for i in 0..k {
         for j in 0..k {
@@ -45,8 +64,15 @@ fn square_and_rectangular_are_orthonormal() {
 fn gain_scales_exactly_and_is_deterministic() {
     let a = ortho(64, 64, 1.0, 3);
     let b = ortho(64, 64, 2.0, 3);
-    assert!(a.iter().zip(&b).all(|(x, y)| (2.0 * x).to_bits() == y.to_bits()));
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    assert!(
+        a.iter()
+            .zip(&b)
+            .all(|(x, y)| (2.0 * x).to_bits() == y.to_bits())
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     assert_eq!(pool.install(|| ortho(64, 64, 1.0, 3)), a);
     let mut bad = vec![0f32; 5];
     assert!(orthogonal::fill(2, 3, 1.0, StreamKey::new(0, 0), &mut bad, Path::Simd).is_err());
@@ -72,20 +98,39 @@ fn sign_correction_centres_the_diagonal() {
 fn preact_vars<K: Kernels>(net: &NetConfig, act: Activation, k: &K) -> Vec<f64> {
     let w = lsuv::init(net, act, LsuvConfig::default(), k).unwrap();
     let x = weightinit::network::input(net, k);
-    weightinit::network::run(net, &x, &w, act, k).iter().map(|l| l.preact_std.powi(2)).collect()
+    weightinit::network::run(net, &x, &w, act, k)
+        .iter()
+        .map(|l| l.preact_std.powi(2))
+        .collect()
 }
 
 #[test]
 fn lsuv_gives_unit_preactivation_variance() {
     for width in [100, 512] {
-        let net = NetConfig { width, batch: 1000, layers: 5, bins: 30, seed: 4 };
+        let net = NetConfig {
+            width,
+            batch: 1000,
+            layers: 5,
+            bins: 30,
+            seed: 4,
+        };
         for act in Activation::ALL {
             for v in preact_vars(&net, act, &Fast) {
-                assert!((v - 1.0).abs() < 0.1, "width {width} {}: Var(a) = {v}", act.name());
+                assert!(
+                    (v - 1.0).abs() < 0.1,
+                    "width {width} {}: Var(a) = {v}",
+                    act.name()
+                );
             }
         }
     }
-    let small = NetConfig { width: 30, batch: 200, layers: 3, bins: 10, seed: 4 };
+    let small = NetConfig {
+        width: 30,
+        batch: 200,
+        layers: 3,
+        bins: 10,
+        seed: 4,
+    };
     for v in preact_vars(&small, Activation::Tanh, &Naive) {
         assert!((v - 1.0).abs() < 0.1);
     }

@@ -1,14 +1,27 @@
 //! Value stability of the generator: lanes against rand_xoshiro and the reference C outputs.
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use weightinit::rng::{BlockRng, LANES, ScalarXoshiro, SimdXoshiro, StreamKey, block_words, xoshiro_next};
+use weightinit::rng::{
+    BlockRng, LANES, ScalarXoshiro, SimdXoshiro, StreamKey, block_words, xoshiro_next,
+};
 
 #[test]
 fn scalar_step_matches_reference_c_outputs() {
     // xoshiro256++ from state {1, 2, 3, 4}: the first outputs of the reference C code
     // (the same vector rand_xoshiro tests against).
     let mut s = [1u64, 2, 3, 4];
-    let expected = [41943041u64, 58720359, 3588806011781223, 3591011842654386, 9228616714210784205, 9973669472204895162, 14011001112246962877, 12406186145184390807, 15849039046786891736, 10450023813501588000];
+    let expected = [
+        41943041u64,
+        58720359,
+        3588806011781223,
+        3591011842654386,
+        9228616714210784205,
+        9973669472204895162,
+        14011001112246962877,
+        12406186145184390807,
+        15849039046786891736,
+        10450023813501588000,
+    ];
     for e in expected {
         assert_eq!(xoshiro_next(&mut s), e);
     }
@@ -28,14 +41,20 @@ fn every_lane_reproduces_rand_xoshiro_bit_for_bit() {
         let key = StreamKey::new(seed, stream);
         let mut simd = SimdXoshiro::new(key, chunk);
         let mut scalar = ScalarXoshiro::new(key, chunk);
-        let mut refs: Vec<Xoshiro256PlusPlus> = (0..LANES).map(|l| rand_xoshiro_from_state(key.lane_state(chunk, l))).collect();
+        let mut refs: Vec<Xoshiro256PlusPlus> = (0..LANES)
+            .map(|l| rand_xoshiro_from_state(key.lane_state(chunk, l)))
+            .collect();
         for step in 0..1000 {
             let a = block_words(&simd.next_block());
             let b = scalar.next_block();
             assert_eq!(a, b, "SIMD and scalar lanes differ at step {step}");
             for (l, r) in refs.iter_mut().enumerate() {
                 let x = r.next_u64();
-                assert_eq!((b[2 * l] as u64) | ((b[2 * l + 1] as u64) << 32), x, "lane {l} step {step}");
+                assert_eq!(
+                    (b[2 * l] as u64) | ((b[2 * l + 1] as u64) << 32),
+                    x,
+                    "lane {l} step {step}"
+                );
             }
         }
     }
@@ -56,15 +75,39 @@ fn lanes_and_streams_differ() {
     let mut seen = std::collections::HashSet::new();
     for chunk in 0..64 {
         for lane in 0..LANES {
-            assert!(seen.insert(k.lane_state(chunk, lane)), "duplicate state chunk {chunk} lane {lane}");
+            assert!(
+                seen.insert(k.lane_state(chunk, lane)),
+                "duplicate state chunk {chunk} lane {lane}"
+            );
         }
     }
-    assert_ne!(StreamKey::new(1, 0).lane_state(0, 0), StreamKey::new(1, 1).lane_state(0, 0));
-    assert_ne!(StreamKey::new(1, 0).lane_state(0, 0), StreamKey::new(2, 0).lane_state(0, 0));
+    assert_ne!(
+        StreamKey::new(1, 0).lane_state(0, 0),
+        StreamKey::new(1, 1).lane_state(0, 0)
+    );
+    assert_ne!(
+        StreamKey::new(1, 0).lane_state(0, 0),
+        StreamKey::new(2, 0).lane_state(0, 0)
+    );
 }
 
 const PINNED_STATES: [[u64; 4]; 3] = [
-    [835850368526756922, 11554151263294714964, 14174421432528349295, 16921452234796491463],
-    [14326690634765183718, 12644638189672179739, 3924136396905838110, 10876359227739155364],
-    [4864450744478829193, 3260170376034587625, 50438274636985779, 2468802638556315050],
+    [
+        835850368526756922,
+        11554151263294714964,
+        14174421432528349295,
+        16921452234796491463,
+    ],
+    [
+        14326690634765183718,
+        12644638189672179739,
+        3924136396905838110,
+        10876359227739155364,
+    ],
+    [
+        4864450744478829193,
+        3260170376034587625,
+        50438274636985779,
+        2468802638556315050,
+    ],
 ];

@@ -7,7 +7,7 @@ use weightinit::rng::StreamKey;
 use weightinit::sample::truncated::{ERF_SQRT2, TRUNC_STD_2};
 use weightinit::sample::uniform::next_down;
 use weightinit::sample::{CHUNK, Dist, Normal, Path, Transform, TruncatedNormal, Uniform};
-use weightinit::simd::{Isa, Lanes};
+use weightinit::simd::Isa;
 
 fn draw(d: Dist, n: usize, seed: u64, path: Path) -> Vec<f32> {
     let mut v = vec![0f32; n];
@@ -28,7 +28,10 @@ fn trunc(m: f32, s: f32) -> Dist {
 #[test]
 fn the_simd_path_really_ran() {
     let isa = Isa::current();
-    eprintln!("SIMD path compiled: {} (features {:?})", isa.compiled, isa.compiled_features);
+    eprintln!(
+        "SIMD path compiled: {} (features {:?})",
+        isa.compiled, isa.compiled_features
+    );
     if let Ok(req) = std::env::var("WEIGHTINIT_REQUIRE_ISA") {
         if !req.is_empty() {
             Isa::check_required(&req).unwrap();
@@ -43,7 +46,10 @@ fn uniform_simd_equals_scalar_bit_for_bit() {
     for (lo, hi) in [(0.0, 1.0), (-0.2449, 0.2449), (3.0, 1e6)] {
         let a = draw(uniform(lo, hi), 300_001, 5, Path::Simd);
         let b = draw(uniform(lo, hi), 300_001, 5, Path::Scalar);
-        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "[{lo}, {hi})");
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
+            "[{lo}, {hi})"
+        );
         assert!(a.iter().all(|&x| x >= lo && x < hi));
     }
 }
@@ -71,14 +77,21 @@ fn uniform_bit_edges() {
         let (a, _) = u.apply::<f32>(0, 0);
         assert_eq!(a, lo, "all-zero bits give lo");
         let (b, _) = u.apply::<f32>(u32::MAX, 0);
-        assert!(b < hi && b >= next_down(hi) - (hi - lo) * 2f32.powi(-23), "all-one bits: {b} vs hi {hi}");
-        let (sa, _) = u.apply::<wide::f32x16>(wide::u32x16::splat(u32::MAX), wide::u32x16::splat(0));
+        assert!(
+            b < hi && b >= next_down(hi) - (hi - lo) * 2f32.powi(-23),
+            "all-one bits: {b} vs hi {hi}"
+        );
+        let (sa, _) =
+            u.apply::<wide::f32x16>(wide::u32x16::splat(u32::MAX), wide::u32x16::splat(0));
         assert_eq!(sa.as_array()[0].to_bits(), b.to_bits());
     }
     // On [0, 1) the grid's top is exactly the largest float below 1.
     let u = Uniform::new(0.0, 1.0).unwrap();
     assert_eq!(u.apply::<f32>(u32::MAX, 0).0, next_down(1.0));
-    assert_eq!(Uniform::new(1.0, 1.0), Err(weightinit::sample::SampleError::EmptyRange { lo: 1.0, hi: 1.0 }));
+    assert_eq!(
+        Uniform::new(1.0, 1.0),
+        Err(weightinit::sample::SampleError::EmptyRange { lo: 1.0, hi: 1.0 })
+    );
     assert!(Uniform::new(f32::NAN, 1.0).is_err());
     assert!(Normal::new(0.0, -1.0).is_err());
     assert!(Normal::new(0.0, f32::NAN).is_err());
@@ -87,10 +100,16 @@ fn uniform_bit_edges() {
 #[test]
 fn first_outputs_are_pinned() {
     // Value stability (as rand_distr's tests/value_stability.rs): seed 42, stream 0.
-    let got: Vec<Vec<f32>> = [uniform(-1.0, 1.0), normal(0.0, 1.0), trunc(0.0, 1.0)].iter().map(|&d| draw(d, 16, 42, Path::Simd)).collect();
+    let got: Vec<Vec<f32>> = [uniform(-1.0, 1.0), normal(0.0, 1.0), trunc(0.0, 1.0)]
+        .iter()
+        .map(|&d| draw(d, 16, 42, Path::Simd))
+        .collect();
     for (g, w) in got.iter().zip(PINNED.iter()) {
         for (x, y) in g.iter().zip(w.iter()) {
-            assert!((x - y).abs() <= 2e-6 * y.abs().max(1.0), "{g:?}\nvs pinned {w:?}");
+            assert!(
+                (x - y).abs() <= 2e-6 * y.abs().max(1.0),
+                "{g:?}\nvs pinned {w:?}"
+            );
         }
     }
 }
@@ -108,14 +127,20 @@ fn kolmogorov_smirnov_at_alpha_0_001() {
     assert!(d < crit, "normal: D = {d}");
     let sp = 1.0 / TRUNC_STD_2;
     let t = draw(trunc(0.0, 1.0), n, 103, Path::SimdPar);
-    let d = ks(&t, |x| ((phi(x / sp) - phi(-2.0)) / ERF_SQRT2).clamp(0.0, 1.0));
+    let d = ks(&t, |x| {
+        ((phi(x / sp) - phi(-2.0)) / ERF_SQRT2).clamp(0.0, 1.0)
+    });
     assert!(d < crit, "truncated normal: D = {d}");
     assert!(t.iter().all(|&x| (x as f64).abs() <= 2.0 * sp + 1e-6));
     // The naive reference passes the same test.
     let zn = draw(normal(0.0, 1.0), n, 104, Path::Naive);
     assert!(ks(&zn, phi) < crit);
     let tn = draw(trunc(0.0, 1.0), n, 105, Path::Naive);
-    assert!(ks(&tn, |x| ((phi(x / sp) - phi(-2.0)) / ERF_SQRT2).clamp(0.0, 1.0)) < crit);
+    assert!(
+        ks(&tn, |x| ((phi(x / sp) - phi(-2.0)) / ERF_SQRT2)
+            .clamp(0.0, 1.0))
+            < crit
+    );
 }
 
 #[test]
@@ -125,13 +150,19 @@ fn normal_moments_and_tails_n_1e7() {
     let n = 10_000_000;
     let z = draw(normal(0.0, 1.0), n, 2024, Path::SimdPar);
     let (m, sd, skew, kurt) = moments(&z);
-    assert!(m.abs() < 0.01 && (sd - 1.0).abs() < 0.01 && skew.abs() < 0.01 && kurt.abs() < 0.01, "{m} {sd} {skew} {kurt}");
+    assert!(
+        m.abs() < 0.01 && (sd - 1.0).abs() < 0.01 && skew.abs() < 0.01 && kurt.abs() < 0.01,
+        "{m} {sd} {skew} {kurt}"
+    );
     for k in [3.0, 4.0] {
         let p = 2.0 * (1.0 - phi(k));
         let want = n as f64 * p;
         let sdev = (n as f64 * p * (1.0 - p)).sqrt();
         let got = z.iter().filter(|&&x| (x as f64).abs() > k).count() as f64;
-        assert!((got - want).abs() < 5.0 * sdev, "beyond {k}σ: {got} vs {want} ± {sdev}");
+        assert!(
+            (got - want).abs() < 5.0 * sdev,
+            "beyond {k}σ: {got} vs {want} ± {sdev}"
+        );
     }
     let max = z.iter().fold(0f32, |a, &x| a.max(x.abs()));
     assert!(max > 5.0, "reaches beyond 5σ: max |z| = {max}");
@@ -143,14 +174,27 @@ fn identical_bytes_for_any_thread_count_and_length() {
         for n in [0, 1, 7, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 3] {
             let seq = draw(d, n, 77, Path::Simd);
             for t in [1, 2, 3, 7] {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap();
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(t)
+                    .build()
+                    .unwrap();
                 let par = pool.install(|| draw(d, n, 77, Path::SimdPar));
-                assert!(seq.iter().zip(&par).all(|(a, b)| a.to_bits() == b.to_bits()), "{d:?} n={n} threads={t}");
+                assert!(
+                    seq.iter()
+                        .zip(&par)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{d:?} n={n} threads={t}"
+                );
             }
             // An unaligned sub-slice gets the same values as a fresh buffer.
             let mut big = vec![0f32; n + 5];
             d.fill(StreamKey::new(77, 0), &mut big[3..3 + n], Path::SimdPar);
-            assert!(big[3..3 + n].iter().zip(&seq).all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert!(
+                big[3..3 + n]
+                    .iter()
+                    .zip(&seq)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
             // Streaming from a chunk offset reproduces the tail of one big fill.
             if n > CHUNK {
                 let mut tail = vec![0f32; n - CHUNK];
@@ -163,7 +207,58 @@ fn identical_bytes_for_any_thread_count_and_length() {
 
 // Generated once by the scalar twin (std libm); the SIMD path must agree within 2e-6.
 const PINNED: [[f32; 16]; 3] = [
-    [-0.97205603, -0.94356894, -0.18547809, 0.032306552, -0.7974762, -0.106467485, 0.18062818, -0.63965595, 0.4167168, 0.26135874, 0.41047323, 0.27448273, 0.46058822, 0.81395674, -0.24713838, -0.33849382],
-    [-0.103406504, -0.15255167, -0.41467184, 1.2015482, 0.2924548, -0.8765085, -0.11971788, -0.5892814, 1.2313615, -1.3437866, -1.4237154, 0.6879656, 1.4330876, 1.5620772, -0.40677732, 0.8297988],
-    [-2.0440817, -1.8734633, -0.25435588, 0.043947745, -1.3391701, -0.14518915, 0.2475973, -0.97839093, 0.59249794, 0.3614452, 0.58279306, 0.3802694, 0.6619794, 1.3851153, -0.34115955, -0.4737089],
+    [
+        -0.97205603,
+        -0.94356894,
+        -0.18547809,
+        0.032306552,
+        -0.7974762,
+        -0.106467485,
+        0.18062818,
+        -0.63965595,
+        0.4167168,
+        0.26135874,
+        0.41047323,
+        0.27448273,
+        0.46058822,
+        0.81395674,
+        -0.24713838,
+        -0.33849382,
+    ],
+    [
+        -0.103406504,
+        -0.15255167,
+        -0.41467184,
+        1.2015482,
+        0.2924548,
+        -0.8765085,
+        -0.11971788,
+        -0.5892814,
+        1.2313615,
+        -1.3437866,
+        -1.4237154,
+        0.6879656,
+        1.4330876,
+        1.5620772,
+        -0.40677732,
+        0.8297988,
+    ],
+    [
+        -2.0440817,
+        -1.8734633,
+        -0.25435588,
+        0.043947745,
+        -1.3391701,
+        -0.14518915,
+        0.2475973,
+        -0.97839093,
+        0.59249794,
+        0.3614452,
+        0.58279306,
+        0.3802694,
+        0.6619794,
+        1.3851153,
+        -0.34115955,
+        -0.4737089,
+    ],
 ];

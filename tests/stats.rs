@@ -16,13 +16,20 @@ fn data(n: usize) -> Vec<f32> {
 #[test]
 fn simd_accumulation_matches_scalar() {
     let xs = data(100_003);
-    let acc = StatsAcc::new(Binning::new(0.0, 1.0, 30), Some(Saturation { lo: 0.01, hi: 0.99 }), 0.5);
+    let acc = StatsAcc::new(
+        Binning::new(0.0, 1.0, 30),
+        Some(Saturation { lo: 0.01, hi: 0.99 }),
+        0.5,
+    );
     let (mut a, mut b) = (acc.clone(), acc.clone());
     a.extend_scalar(&xs);
     b.extend_simd(&xs);
     let (a, b) = (a.finish(), b.finish());
     assert_eq!(a.histogram, b.histogram, "histograms are exact");
-    assert_eq!((a.count, a.nan_count, a.zero_fraction, a.saturation_fraction), (b.count, b.nan_count, b.zero_fraction, b.saturation_fraction));
+    assert_eq!(
+        (a.count, a.nan_count, a.zero_fraction, a.saturation_fraction),
+        (b.count, b.nan_count, b.zero_fraction, b.saturation_fraction)
+    );
     // Moments are NaN here (a NaN was pushed); check them on the finite part below.
     let finite: Vec<f32> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
     let (mut a, mut b) = (acc.clone(), acc);
@@ -49,7 +56,15 @@ fn binning_edges() {
     acc.extend_simd(&[1.0; 16]);
     acc.extend_simd(&[-1.0; 16]);
     let s = acc.finish();
-    assert_eq!((s.histogram.counts[0], s.histogram.counts[29], s.histogram.below, s.histogram.above), (16, 16, 16, 0));
+    assert_eq!(
+        (
+            s.histogram.counts[0],
+            s.histogram.counts[29],
+            s.histogram.below,
+            s.histogram.above
+        ),
+        (16, 16, 16, 0)
+    );
 }
 
 #[test]
@@ -58,7 +73,12 @@ fn moments_of_1e8_values() {
     // would be off by percents; the shifted lane sums flushed to f64 must give the
     // exact mean and std to 1e-6.
     let pattern: Vec<f32> = (1..=9).map(|k| k as f32 / 10.0).collect();
-    let block: Vec<f32> = pattern.iter().cycle().take(9 * 1024 * 16).copied().collect();
+    let block: Vec<f32> = pattern
+        .iter()
+        .cycle()
+        .take(9 * 1024 * 16)
+        .copied()
+        .collect();
     let n_blocks = 100_000_000 / block.len() + 1;
     let mut acc = stats_for(Activation::Sigmoid, 30);
     for _ in 0..n_blocks {
@@ -66,16 +86,29 @@ fn moments_of_1e8_values() {
     }
     let s = acc.finish();
     let pm = pattern.iter().map(|&x| x as f64).sum::<f64>() / 9.0;
-    let ps = (pattern.iter().map(|&x| (x as f64 - pm).powi(2)).sum::<f64>() / 9.0).sqrt();
+    let ps = (pattern
+        .iter()
+        .map(|&x| (x as f64 - pm).powi(2))
+        .sum::<f64>()
+        / 9.0)
+        .sqrt();
     assert!(s.count >= 100_000_000);
-    assert!((s.mean - pm).abs() < 1e-6 && (s.std - ps).abs() < 1e-6, "{} {} vs {pm} {ps}", s.mean, s.std);
+    assert!(
+        (s.mean - pm).abs() < 1e-6 && (s.std - ps).abs() < 1e-6,
+        "{} {} vs {pm} {ps}",
+        s.mean,
+        s.std
+    );
     let mut naive = 0f32;
     for _ in 0..n_blocks {
         for &x in &block {
             naive += x;
         }
     }
-    assert!((naive as f64 / s.count as f64 - pm).abs() > 1e-3, "the test would catch f32 accumulation");
+    assert!(
+        (naive as f64 / s.count as f64 - pm).abs() > 1e-3,
+        "the test would catch f32 accumulation"
+    );
     let sm = Summary::of(&block);
     assert!((sm.mean() - pm).abs() < 1e-6 && (sm.std() - ps).abs() < 1e-6);
 }
@@ -99,10 +132,20 @@ fn fused_epilogue_matches_unfused_and_naive() {
         assert!((f.mean - u.mean).abs() < 1e-7 && (f.std - u.std).abs() < 1e-7);
         // Against the textbook scalar path: values within 4e-7, so moments agree closely
         // and at most a few values change bins.
-        assert!(a1.iter().zip(&a3).all(|(p, q)| (p - q).abs() <= 4e-7 * q.abs().max(1.0)));
+        assert!(
+            a1.iter()
+                .zip(&a3)
+                .all(|(p, q)| (p - q).abs() <= 4e-7 * q.abs().max(1.0))
+        );
         assert!(d1.iter().zip(&d3).all(|(p, q)| (p - q).abs() <= 1e-6));
         assert!((f.mean - r.mean).abs() < 1e-6 && (f.std - r.std).abs() < 1e-6);
-        let moved: u64 = f.histogram.counts.iter().zip(&r.histogram.counts).map(|(a, b)| a.abs_diff(*b)).sum();
+        let moved: u64 = f
+            .histogram
+            .counts
+            .iter()
+            .zip(&r.histogram.counts)
+            .map(|(a, b)| a.abs_diff(*b))
+            .sum();
         assert!(moved <= 4, "{}: {moved} values changed bins", act.name());
         let (pm, pv) = s1.preact_mean_var();
         let (qm, qv) = s3.preact_mean_var();

@@ -3,7 +3,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// weightinit: weight-initialization experiments and SIMD benchmarks.
 #[derive(Parser, Debug)]
-#[command(name = "weightinit", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "weightinit",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub cmd: Option<Cmd>,

@@ -31,7 +31,9 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
 
 fn require_isa() -> Result<(), CliError> {
     match std::env::var("WEIGHTINIT_REQUIRE_ISA") {
-        Ok(req) if !req.is_empty() => weightinit::simd::Isa::check_required(&req).map_err(CliError::usage),
+        Ok(req) if !req.is_empty() => {
+            weightinit::simd::Isa::check_required(&req).map_err(CliError::usage)
+        }
         _ => Ok(()),
     }
 }
@@ -41,13 +43,31 @@ fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
     let inits = if a.inits.iter().any(|s| s.eq_ignore_ascii_case("all")) {
         InitSpec::all()
     } else {
-        a.inits.iter().map(|s| InitSpec::parse(s)).collect::<Result<Vec<_>, _>>().map_err(CliError::usage)?
+        a.inits
+            .iter()
+            .map(|s| InitSpec::parse(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(CliError::usage)?
     };
-    let acts = a.activations.iter().map(|s| Activation::parse(s)).collect::<Result<Vec<_>, _>>().map_err(CliError::usage)?;
+    let acts = a
+        .activations
+        .iter()
+        .map(|s| Activation::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::usage)?;
     if !(a.lsuv_tol.is_finite() && a.lsuv_tol > 0.0) {
-        return Err(CliError::usage(format!("--lsuv-tol must be a finite number > 0, got {}", a.lsuv_tol)));
+        return Err(CliError::usage(format!(
+            "--lsuv-tol must be a finite number > 0, got {}",
+            a.lsuv_tol
+        )));
     }
-    let net = NetConfig { batch: a.batch, width: a.width, layers: a.layers, bins: a.bins, seed: a.seed };
+    let net = NetConfig {
+        batch: a.batch,
+        width: a.width,
+        layers: a.layers,
+        bins: a.bins,
+        seed: a.seed,
+    };
     let mut cfg = ExperimentConfig::new(net, inits, acts, a.naive).map_err(CliError::usage)?;
     cfg.lsuv.tol = a.lsuv_tol;
     cfg.lsuv.max_iter = a.lsuv_max_iter;
@@ -55,7 +75,8 @@ fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
     let report = experiment::run(&cfg).map_err(CliError::usage)?;
     let elapsed = t.elapsed();
     if a.json {
-        let s = serde_json::to_string(&report).map_err(|e| CliError::usage(format!("cannot encode JSON: {e}")))?;
+        let s = serde_json::to_string(&report)
+            .map_err(|e| CliError::usage(format!("cannot encode JSON: {e}")))?;
         println!("{s}");
     } else {
         print!("{}", render::experiment(&report, elapsed));
@@ -73,15 +94,26 @@ fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
 fn parse_shape(s: &str) -> Result<Vec<usize>, CliError> {
     let dims: Vec<usize> = s
         .split(['x', 'X', ','])
-        .map(|d| d.trim().parse::<usize>().map_err(|_| CliError::usage(format!("bad shape `{s}`: `{d}` is not a positive integer"))))
+        .map(|d| {
+            d.trim().parse::<usize>().map_err(|_| {
+                CliError::usage(format!("bad shape `{s}`: `{d}` is not a positive integer"))
+            })
+        })
         .collect::<Result<_, _>>()?;
     if dims.len() < 2 {
-        return Err(CliError::usage(format!("bad shape `{s}`: need at least two dimensions ([.., fan_in, fan_out])")));
+        return Err(CliError::usage(format!(
+            "bad shape `{s}`: need at least two dimensions ([.., fan_in, fan_out])"
+        )));
     }
     if let Some(pos) = dims.iter().position(|&d| d == 0) {
-        return Err(CliError::usage(format!("bad shape `{s}`: dimension {} is 0", pos + 1)));
+        return Err(CliError::usage(format!(
+            "bad shape `{s}`: dimension {} is 0",
+            pos + 1
+        )));
     }
-    dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(|| CliError::usage(format!("bad shape `{s}`: too many elements")))?;
+    dims.iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| CliError::usage(format!("bad shape `{s}`: too many elements")))?;
     Ok(dims)
 }
 
@@ -101,16 +133,28 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
     }
     let n: usize = shape.iter().product();
     let key = StreamKey::new(a.seed, 0);
-    let file = std::fs::File::create(&a.out).map_err(|e| CliError::usage(format!("cannot write `{}`: {e}", a.out.display())))?;
-    let io_err = |e: std::io::Error| CliError::usage(format!("cannot write `{}`: {e}", a.out.display()));
+    let file = std::fs::File::create(&a.out)
+        .map_err(|e| CliError::usage(format!("cannot write `{}`: {e}", a.out.display())))?;
+    let io_err =
+        |e: std::io::Error| CliError::usage(format!("cannot write `{}`: {e}", a.out.display()));
     let mut w = NpyWriter::new(BufWriter::with_capacity(1 << 20, file), &shape).map_err(io_err)?;
     let t = Instant::now();
     let summary = if init.scheme == Scheme::Orthogonal || a.naive {
         if n > 1 << 28 {
-            return Err(CliError::usage(format!("{} with {n} values needs the whole matrix in memory; at most {} here", init.name, 1 << 28)));
+            return Err(CliError::usage(format!(
+                "{} with {n} values needs the whole matrix in memory; at most {} here",
+                init.name,
+                1 << 28
+            )));
         }
         let mut buf = vec![0f32; n];
-        init.fill(fans, key, &mut buf, if a.naive { Path::Naive } else { Path::SimdPar }).map_err(CliError::usage)?;
+        init.fill(
+            fans,
+            key,
+            &mut buf,
+            if a.naive { Path::Naive } else { Path::SimdPar },
+        )
+        .map_err(CliError::usage)?;
         w.write(&buf).map_err(io_err)?;
         Summary::of(&buf)
     } else {
@@ -138,7 +182,12 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
 
 /// Generates in groups of [`WRITE_GROUP`] floats on the rayon pool while a
 /// writer thread writes the previous group: memory stays at two groups.
-fn stream<W: Write + Send>(dist: &weightinit::sample::Dist, key: StreamKey, n: usize, w: &mut NpyWriter<W>) -> std::io::Result<Summary> {
+fn stream<W: Write + Send>(
+    dist: &weightinit::sample::Dist,
+    key: StreamKey,
+    n: usize,
+    w: &mut NpyWriter<W>,
+) -> std::io::Result<Summary> {
     let progress = std::io::stderr().is_terminal() && n >= 1 << 26;
     let (to_writer, from_gen) = std::sync::mpsc::sync_channel::<Vec<f32>>(1);
     let (to_gen, recycled) = std::sync::mpsc::channel::<Vec<f32>>();
@@ -152,10 +201,16 @@ fn stream<W: Write + Send>(dist: &weightinit::sample::Dist, key: StreamKey, n: u
         });
         let mut summary = Summary::EMPTY;
         let mut done = 0usize;
-        let mut spare = vec![Vec::with_capacity(WRITE_GROUP.min(n)), Vec::with_capacity(WRITE_GROUP.min(n))];
+        let mut spare = vec![
+            Vec::with_capacity(WRITE_GROUP.min(n)),
+            Vec::with_capacity(WRITE_GROUP.min(n)),
+        ];
         while done < n {
             let len = WRITE_GROUP.min(n - done);
-            let mut buf = spare.pop().or_else(|| recycled.recv().ok()).unwrap_or_default();
+            let mut buf = spare
+                .pop()
+                .or_else(|| recycled.recv().ok())
+                .unwrap_or_default();
             buf.resize(len, 0.0);
             dist.fill_from_chunk(key, (done / CHUNK) as u64, &mut buf, true);
             summary = summary.merge(&Summary::of(&buf));
@@ -164,21 +219,28 @@ fn stream<W: Write + Send>(dist: &weightinit::sample::Dist, key: StreamKey, n: u
                 break; // the writer failed; its error is reported below
             }
             if progress {
-                eprint!("\r  {:5.1}%  {done} / {n} values", 100.0 * done as f64 / n as f64);
+                eprint!(
+                    "\r  {:5.1}%  {done} / {n} values",
+                    100.0 * done as f64 / n as f64
+                );
             }
         }
         drop(to_writer);
         if progress {
             eprintln!();
         }
-        writer.join().unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")))?;
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")))?;
         Ok(summary)
     })
 }
 
 fn report_cmd(a: ReportArgs) -> Result<u8, CliError> {
     let file = results::report(&a.criterion_dir).map_err(CliError::usage)?;
-    let out = a.out.unwrap_or_else(|| std::path::PathBuf::from("results").join(format!("{}.json", file.machine_id)));
+    let out = a.out.unwrap_or_else(|| {
+        std::path::PathBuf::from("results").join(format!("{}.json", file.machine_id))
+    });
     results::save(&file, &out).map_err(CliError::usage)?;
     print!("{}", render::report_summary(&file));
     println!("wrote {}", out.display());
@@ -187,9 +249,17 @@ fn report_cmd(a: ReportArgs) -> Result<u8, CliError> {
 
 fn compare_cmd(a: CompareArgs) -> Result<u8, CliError> {
     if !(a.threshold.is_finite() && a.threshold >= 0.0) {
-        return Err(CliError::usage(format!("--threshold must be a finite percentage ≥ 0, got {}", a.threshold)));
+        return Err(CliError::usage(format!(
+            "--threshold must be a finite percentage ≥ 0, got {}",
+            a.threshold
+        )));
     }
-    let files = a.files.iter().map(|p| results::load(p).map(|f| (p.clone(), f))).collect::<Result<Vec<_>, _>>().map_err(CliError::usage)?;
+    let files = a
+        .files
+        .iter()
+        .map(|p| results::load(p).map(|f| (p.clone(), f)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::usage)?;
     let cmp = compare::compare(&files, a.threshold).map_err(CliError::usage)?;
     let format = match a.format {
         Format::Text => compare::Format::Text,

@@ -24,7 +24,10 @@ pub struct CliError {
 impl CliError {
     /// Bad input: exit status 2.
     pub fn usage(msg: impl std::fmt::Display) -> CliError {
-        CliError { msg: msg.to_string(), code: 2 }
+        CliError {
+            msg: msg.to_string(),
+            code: 2,
+        }
     }
 }
 

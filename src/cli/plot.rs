@@ -11,7 +11,15 @@ fn err(e: impl std::fmt::Display) -> String {
 
 /// A file name from an init name (`normal:0.01` → `normal_0.01`).
 fn slug(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Writes one histogram row per run and one gradient plot per activation; returns the files.
@@ -19,7 +27,11 @@ pub fn experiment_figures(r: &Report, dir: &Path) -> Result<Vec<PathBuf>, String
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
     let mut files = Vec::new();
     for run in &r.runs {
-        let p = dir.join(format!("hist_{}_{}.svg", slug(&run.init), run.activation.name()));
+        let p = dir.join(format!(
+            "hist_{}_{}.svg",
+            slug(&run.init),
+            run.activation.name()
+        ));
         histogram_row(run, &p).map_err(|e| format!("cannot write `{}`: {e}", p.display()))?;
         files.push(p);
     }
@@ -29,7 +41,8 @@ pub fn experiment_figures(r: &Report, dir: &Path) -> Result<Vec<PathBuf>, String
             continue;
         }
         let p = dir.join(format!("grad_{}.svg", act.name()));
-        gradient_plot(act, &runs, &p).map_err(|e| format!("cannot write `{}`: {e}", p.display()))?;
+        gradient_plot(act, &runs, &p)
+            .map_err(|e| format!("cannot write `{}`: {e}", p.display()))?;
         files.push(p);
     }
     Ok(files)
@@ -40,10 +53,27 @@ fn histogram_row(run: &Run, path: &Path) -> Result<(), String> {
     let n = run.layers.len().max(1);
     let root = SVGBackend::new(path, (220 * n as u32, 260)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let root = root.titled(&format!("{} + {}", run.init, run.activation.name()), ("sans-serif", 18)).map_err(err)?;
+    let root = root
+        .titled(
+            &format!("{} + {}", run.init, run.activation.name()),
+            ("sans-serif", 18),
+        )
+        .map_err(err)?;
     let panels = root.split_evenly((1, n));
-    let total = run.layers.first().map(|l| l.histogram.counts.iter().sum::<u64>() + l.histogram.below + l.histogram.above).unwrap_or(1).max(1) as f64;
-    let ymax = run.layers.iter().flat_map(|l| l.histogram.counts.iter()).copied().max().unwrap_or(1) as f64 / total;
+    let total = run
+        .layers
+        .first()
+        .map(|l| l.histogram.counts.iter().sum::<u64>() + l.histogram.below + l.histogram.above)
+        .unwrap_or(1)
+        .max(1) as f64;
+    let ymax = run
+        .layers
+        .iter()
+        .flat_map(|l| l.histogram.counts.iter())
+        .copied()
+        .max()
+        .unwrap_or(1) as f64
+        / total;
     for (panel, l) in panels.iter().zip(&run.layers) {
         let h = &l.histogram;
         let bins = h.counts.len().max(1);
@@ -64,7 +94,10 @@ fn histogram_row(run: &Run, path: &Path) -> Result<(), String> {
         chart
             .draw_series(h.counts.iter().enumerate().map(|(i, &c)| {
                 let x0 = h.lo + i as f64 * w;
-                Rectangle::new([(x0, 0.0), (x0 + w * 0.95, c as f64 / total)], BLUE.mix(0.7).filled())
+                Rectangle::new(
+                    [(x0, 0.0), (x0 + w * 0.95, c as f64 / total)],
+                    BLUE.mix(0.7).filled(),
+                )
             }))
             .map_err(err)?;
     }
@@ -76,26 +109,51 @@ fn gradient_plot(act: Activation, runs: &[&Run], path: &Path) -> Result<(), Stri
     let root = SVGBackend::new(path, (640, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let layers = runs.iter().map(|r| r.layers.len()).max().unwrap_or(1);
-    let vals: Vec<f64> = runs.iter().flat_map(|r| r.layers.iter().map(|l| l.weight_grad_rms)).filter(|v| *v > 0.0 && v.is_finite()).collect();
+    let vals: Vec<f64> = runs
+        .iter()
+        .flat_map(|r| r.layers.iter().map(|l| l.weight_grad_rms))
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .collect();
     let lo = vals.iter().copied().fold(f64::INFINITY, f64::min).min(1.0) / 2.0;
     let hi = vals.iter().copied().fold(0.0, f64::max).max(lo * 10.0) * 2.0;
     let mut chart = ChartBuilder::on(&root)
-        .caption(format!("weight-gradient RMS per layer, {}", act.name()), ("sans-serif", 18))
+        .caption(
+            format!("weight-gradient RMS per layer, {}", act.name()),
+            ("sans-serif", 18),
+        )
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(60)
         .build_cartesian_2d(0.5f64..(layers as f64 + 0.5), (lo..hi).log_scale())
         .map_err(err)?;
-    chart.configure_mesh().x_desc("layer").y_desc("RMS of dL/dW").x_labels(layers).draw().map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("layer")
+        .y_desc("RMS of dL/dW")
+        .x_labels(layers)
+        .draw()
+        .map_err(err)?;
     for (i, run) in runs.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         chart
-            .draw_series(LineSeries::new(run.layers.iter().map(|l| (l.layer as f64, l.weight_grad_rms.max(lo))), color.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                run.layers
+                    .iter()
+                    .map(|l| (l.layer as f64, l.weight_grad_rms.max(lo))),
+                color.stroke_width(2),
+            ))
             .map_err(err)?
             .label(run.init.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
     root.present().map_err(err)
 }
 
@@ -103,11 +161,31 @@ fn gradient_plot(act: Activation, runs: &[&Run], path: &Path) -> Result<(), Stri
 pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
     let wrap = |e: String| format!("cannot write `{}`: {e}", path.display());
     let bars: Vec<(String, Vec<f64>)> = match c {
-        Comparison::Regression { rows, .. } => rows.iter().map(|r| (r.id.clone(), vec![r.change_pct])).collect(),
+        Comparison::Regression { rows, .. } => rows
+            .iter()
+            .map(|r| (r.id.clone(), vec![r.change_pct]))
+            .collect(),
         Comparison::Machines { rows, .. } => rows
             .iter()
-            .filter(|r| r.cells.iter().all(|c| c.as_ref().is_some_and(|c| c.throughput.is_some())))
-            .map(|r| (r.id.clone(), r.cells.iter().map(|c| c.as_ref().and_then(|c| c.throughput.as_ref()).map(|t| t.0).unwrap_or(0.0)).collect()))
+            .filter(|r| {
+                r.cells
+                    .iter()
+                    .all(|c| c.as_ref().is_some_and(|c| c.throughput.is_some()))
+            })
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.cells
+                        .iter()
+                        .map(|c| {
+                            c.as_ref()
+                                .and_then(|c| c.throughput.as_ref())
+                                .map(|t| t.0)
+                                .unwrap_or(0.0)
+                        })
+                        .collect(),
+                )
+            })
             .collect(),
     };
     if bars.is_empty() {
@@ -117,8 +195,15 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
     let h = 60 + 22 * bars.len() as u32 * series as u32;
     let root = SVGBackend::new(path, (900, h.max(200))).into_drawing_area();
     root.fill(&WHITE).map_err(|e| wrap(err(e)))?;
-    let (lo, hi) = bars.iter().flat_map(|b| b.1.iter()).fold((0f64, 0f64), |(a, b), &v| (a.min(v), b.max(v)));
-    let title = if matches!(c, Comparison::Regression { .. }) { "time change % (positive = slower)" } else { "throughput per machine" };
+    let (lo, hi) = bars
+        .iter()
+        .flat_map(|b| b.1.iter())
+        .fold((0f64, 0f64), |(a, b), &v| (a.min(v), b.max(v)));
+    let title = if matches!(c, Comparison::Regression { .. }) {
+        "time change % (positive = slower)"
+    } else {
+        "throughput per machine"
+    };
     let n = (bars.len() * series) as f64;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 16))
@@ -134,15 +219,32 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
         .y_labels(bars.len() * series)
         .y_label_formatter(&|y| {
             let i = (*y as usize) / series.max(1);
-            if (*y as usize) % series == 0 { labels.get(i).cloned().unwrap_or_default() } else { String::new() }
+            if (*y as usize) % series == 0 {
+                labels.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
         .draw()
         .map_err(|e| wrap(err(e)))?;
     for (i, (_, vals)) in bars.iter().enumerate() {
         for (j, &v) in vals.iter().enumerate() {
             let y = (i * series + j) as f64;
-            let color = if series == 1 { if v > 0.0 { RED.to_rgba() } else { GREEN.to_rgba() } } else { Palette99::pick(j).to_rgba() };
-            chart.draw_series(std::iter::once(Rectangle::new([(0.0, y + 0.1), (v, y + 0.9)], color.filled()))).map_err(|e| wrap(err(e)))?;
+            let color = if series == 1 {
+                if v > 0.0 {
+                    RED.to_rgba()
+                } else {
+                    GREEN.to_rgba()
+                }
+            } else {
+                Palette99::pick(j).to_rgba()
+            };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y + 0.1), (v, y + 0.9)],
+                    color.filled(),
+                )))
+                .map_err(|e| wrap(err(e)))?;
         }
     }
     root.present().map_err(|e| wrap(err(e)))

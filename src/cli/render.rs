@@ -12,7 +12,13 @@ pub fn sparkline(counts: &[u64]) -> String {
     let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     counts
         .iter()
-        .map(|&c| if c == 0 { LEVELS[0] } else { LEVELS[1 + ((c as f64 / max) * 7.0).round() as usize] })
+        .map(|&c| {
+            if c == 0 {
+                LEVELS[0]
+            } else {
+                LEVELS[1 + ((c as f64 / max) * 7.0).round() as usize]
+            }
+        })
         .collect()
 }
 
@@ -44,9 +50,23 @@ pub fn experiment(r: &Report, elapsed: Duration) -> String {
         rayon::current_num_threads()
     );
     for run in &r.runs {
-        let lo_hi = run.layers.first().map(|l| (l.histogram.lo, l.histogram.hi)).unwrap_or((0.0, 1.0));
-        let _ = writeln!(s, "\n── {} + {}: {}", run.init, run.activation.name(), run.verdict);
-        let sat_head = if run.layers.iter().any(|l| l.saturation_fraction.is_some()) { "  sat" } else { " zero" };
+        let lo_hi = run
+            .layers
+            .first()
+            .map(|l| (l.histogram.lo, l.histogram.hi))
+            .unwrap_or((0.0, 1.0));
+        let _ = writeln!(
+            s,
+            "\n── {} + {}: {}",
+            run.init,
+            run.activation.name(),
+            run.verdict
+        );
+        let sat_head = if run.layers.iter().any(|l| l.saturation_fraction.is_some()) {
+            "  sat"
+        } else {
+            " zero"
+        };
         let _ = writeln!(
             s,
             "layer   mean    std {sat_head}  grad_rms  wgrad_rms  histogram [{}, {}] (below/above)",
@@ -72,11 +92,21 @@ pub fn experiment(r: &Report, elapsed: Duration) -> String {
                 out
             );
         }
-        if let Some(it) = run.layers.iter().map(|l| l.lsuv_iterations).collect::<Option<Vec<_>>>() {
+        if let Some(it) = run
+            .layers
+            .iter()
+            .map(|l| l.lsuv_iterations)
+            .collect::<Option<Vec<_>>>()
+        {
             let _ = writeln!(s, "      LSUV iterations per layer: {it:?}");
         }
     }
-    let _ = writeln!(s, "\n{} runs in {:.1} ms", r.runs.len(), elapsed.as_secs_f64() * 1e3);
+    let _ = writeln!(
+        s,
+        "\n{} runs in {:.1} ms",
+        r.runs.len(),
+        elapsed.as_secs_f64() * 1e3
+    );
     s
 }
 
@@ -87,10 +117,26 @@ pub fn info() -> String {
     let mut s = String::new();
     let _ = writeln!(s, "weightinit {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(s, "SIMD path compiled:   {}", isa.compiled);
-    let _ = writeln!(s, "features compiled:    {}", isa.compiled_features.join(" "));
-    let _ = writeln!(s, "features detected:    {}", isa.detected_features.join(" "));
-    let _ = writeln!(s, "rng lanes:            {} xoshiro256++ lanes (fixed on every ISA)", weightinit::rng::LANES);
-    let _ = writeln!(s, "sampler chunk:        {} floats per stream", weightinit::sample::CHUNK);
+    let _ = writeln!(
+        s,
+        "features compiled:    {}",
+        isa.compiled_features.join(" ")
+    );
+    let _ = writeln!(
+        s,
+        "features detected:    {}",
+        isa.detected_features.join(" ")
+    );
+    let _ = writeln!(
+        s,
+        "rng lanes:            {} xoshiro256++ lanes (fixed on every ISA)",
+        weightinit::rng::LANES
+    );
+    let _ = writeln!(
+        s,
+        "sampler chunk:        {} floats per stream",
+        weightinit::sample::CHUNK
+    );
     let _ = writeln!(
         s,
         "gemm micro-kernel:    {}x{} tile of f32x{} (MR x NR), KC {}, MC {}, NC {}",
@@ -102,20 +148,50 @@ pub fn info() -> String {
         ap::NC
     );
     let _ = writeln!(s, "rayon threads:        {}", rayon::current_num_threads());
-    let _ = writeln!(s, "rustc:                {}", env!("WEIGHTINIT_RUSTC_VERSION"));
+    let _ = writeln!(
+        s,
+        "rustc:                {}",
+        env!("WEIGHTINIT_RUSTC_VERSION")
+    );
     s
 }
 
 /// The summary table printed by `report`.
 pub fn report_summary(f: &ResultsFile) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "machine {} ({}, {} cores, {} path)", f.machine_id, f.machine.cpu_brand, f.machine.logical_cores, f.machine.compiled_path);
-    let _ = writeln!(s, "{:<44} {:>12} {:>16} {:>10} {:>9}", "benchmark", "median", "throughput", "speedup", "ceiling");
+    let _ = writeln!(
+        s,
+        "machine {} ({}, {} cores, {} path)",
+        f.machine_id, f.machine.cpu_brand, f.machine.logical_cores, f.machine.compiled_path
+    );
+    let _ = writeln!(
+        s,
+        "{:<44} {:>12} {:>16} {:>10} {:>9}",
+        "benchmark", "median", "throughput", "speedup", "ceiling"
+    );
     for (id, b) in &f.benchmarks {
-        let thr = b.throughput.as_ref().map(|t| format!("{:.2} {}", t.value, t.unit)).unwrap_or_default();
-        let sp = b.speedup_vs_naive.map(|v| format!("{v:.1}x")).unwrap_or_default();
-        let ceil = b.fraction_of_ceiling.map(|v| format!("{:.0}%", 100.0 * v)).unwrap_or_default();
-        let _ = writeln!(s, "{:<44} {:>12} {:>16} {:>10} {:>9}", id, weightinit::results::fmt_time(b.median_ns), thr, sp, ceil);
+        let thr = b
+            .throughput
+            .as_ref()
+            .map(|t| format!("{:.2} {}", t.value, t.unit))
+            .unwrap_or_default();
+        let sp = b
+            .speedup_vs_naive
+            .map(|v| format!("{v:.1}x"))
+            .unwrap_or_default();
+        let ceil = b
+            .fraction_of_ceiling
+            .map(|v| format!("{:.0}%", 100.0 * v))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{:<44} {:>12} {:>16} {:>10} {:>9}",
+            id,
+            weightinit::results::fmt_time(b.median_ns),
+            thr,
+            sp,
+            ceil
+        );
     }
     s
 }

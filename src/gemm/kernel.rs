@@ -76,7 +76,11 @@ pub unsafe fn store_tile<V: Lanes, const MR: usize, const NVK: usize>(
                 // SAFETY: full tile, unit column stride: these N floats are in C's view.
                 unsafe {
                     let p = c.add(i * rsc + v * V::N);
-                    let r = if beta == 0.0 { *x * va } else { *x * va + vb * V::load(p) };
+                    let r = if beta == 0.0 {
+                        *x * va
+                    } else {
+                        *x * va + vb * V::load(p)
+                    };
                     r.store(p);
                 }
             }
@@ -84,7 +88,10 @@ pub unsafe fn store_tile<V: Lanes, const MR: usize, const NVK: usize>(
         return;
     }
     let width = NVK * V::N;
-    assert!(MR * width <= MAX_TILE, "register tile larger than the scratch tile");
+    assert!(
+        MR * width <= MAX_TILE,
+        "register tile larger than the scratch tile"
+    );
     let mut tile = [0f32; MAX_TILE];
     for (i, row) in acc.iter().enumerate() {
         for (v, x) in row.iter().enumerate() {

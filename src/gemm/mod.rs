@@ -76,7 +76,13 @@ pub enum GemmError {
 impl core::fmt::Display for GemmError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            GemmError::OutOfBounds { rows, cols, rs, cs, len } => write!(
+            GemmError::OutOfBounds {
+                rows,
+                cols,
+                rs,
+                cs,
+                len,
+            } => write!(
                 f,
                 "a {rows}x{cols} view with strides ({rs}, {cs}) overruns a slice of {len} floats"
             ),
@@ -112,17 +118,35 @@ pub fn sgemm(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Res
 }
 
 /// `C ← α·A·B + β·C`, with the MC blocks of LOOP 3 spread over the rayon pool.
-pub fn sgemm_par(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+pub fn sgemm_par(
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut MatMut,
+) -> Result<(), GemmError> {
     gemm(alpha, a, BSource::View(b), beta, c, true)
 }
 
 /// `C ← α·A·B + β·C` with a B packed beforehand (reused across many A's).
-pub fn sgemm_packed(alpha: f32, a: MatRef, b: &PackedB, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+pub fn sgemm_packed(
+    alpha: f32,
+    a: MatRef,
+    b: &PackedB,
+    beta: f32,
+    c: &mut MatMut,
+) -> Result<(), GemmError> {
     gemm(alpha, a, BSource::Packed(b), beta, c, false)
 }
 
 /// `C ← α·A·B + β·C` through `matrixmultiply::sgemm` (the benchmark's peer).
-pub fn sgemm_matrixmultiply(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+pub fn sgemm_matrixmultiply(
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut MatMut,
+) -> Result<(), GemmError> {
     check_dims(&a, &b, c)?;
     if c.rows == 0 || c.cols == 0 {
         return Ok(());
@@ -183,7 +207,14 @@ impl PackedB {
             for (pi, pc) in (0..k).step_by(KC).enumerate() {
                 let kc = KC.min(k - pc);
                 let off = offsets[ji][pi];
-                pack_b(&b, pc, jc, kc, nc, &mut dst[off..off + packed_b_len(kc, nc)]);
+                pack_b(
+                    &b,
+                    pc,
+                    jc,
+                    kc,
+                    nc,
+                    &mut dst[off..off + packed_b_len(kc, nc)],
+                );
             }
         }
         PackedB { k, n, offsets, buf }
@@ -211,7 +242,10 @@ thread_local! {
 }
 
 /// Runs `f` with a reusable per-thread buffer, or a fresh one if it is in use.
-fn with_buf<R>(key: &'static std::thread::LocalKey<RefCell<AlignedBuf>>, f: impl FnOnce(&mut AlignedBuf) -> R) -> R {
+fn with_buf<R>(
+    key: &'static std::thread::LocalKey<RefCell<AlignedBuf>>,
+    f: impl FnOnce(&mut AlignedBuf) -> R,
+) -> R {
     key.with(|cell| match cell.try_borrow_mut() {
         Ok(mut b) => f(&mut b),
         Err(_) => f(&mut AlignedBuf::default()),
@@ -235,13 +269,24 @@ fn scale_c(beta: f32, c: &mut MatMut) {
     }
 }
 
-fn gemm(alpha: f32, a: MatRef, b: BSource, beta: f32, c: &mut MatMut, par: bool) -> Result<(), GemmError> {
+fn gemm(
+    alpha: f32,
+    a: MatRef,
+    b: BSource,
+    beta: f32,
+    c: &mut MatMut,
+    par: bool,
+) -> Result<(), GemmError> {
     let (bk, bn) = match &b {
         BSource::View(v) => (v.rows, v.cols),
         BSource::Packed(p) => (p.k, p.n),
     };
     if a.cols != bk || c.rows != a.rows || c.cols != bn {
-        return Err(GemmError::DimMismatch { a: (a.rows, a.cols), b: (bk, bn), c: (c.rows, c.cols) });
+        return Err(GemmError::DimMismatch {
+            a: (a.rows, a.cols),
+            b: (bk, bn),
+            c: (c.rows, c.cols),
+        });
     }
     let (m, n, k) = (c.rows, c.cols, a.cols);
     if m == 0 || n == 0 {
@@ -279,7 +324,20 @@ fn gemm(alpha: f32, a: MatRef, b: BSource, beta: f32, c: &mut MatMut, par: bool)
                     }
                 };
                 let beta_l = if pc == 0 { beta } else { 1.0 };
-                let blk = Block { a: &a, bp, pc, kc, jc, nc, pack, c: cp, rsc, csc, alpha, beta: beta_l };
+                let blk = Block {
+                    a: &a,
+                    bp,
+                    pc,
+                    kc,
+                    jc,
+                    nc,
+                    pack,
+                    c: cp,
+                    rsc,
+                    csc,
+                    alpha,
+                    beta: beta_l,
+                };
                 // LOOP 3: MC rows of A and C.
                 if par {
                     (0..m.div_ceil(mc_step)).into_par_iter().for_each(|bi| {
@@ -341,12 +399,20 @@ impl Block<'_> {
                     let row = r * MR;
                     let (aptr, rsa, csa) = if row < full {
                         // SAFETY: rows ic+row .. ic+row+MR and columns pc .. pc+kc are inside A's view.
-                        (unsafe { a.data.as_ptr().add((ic + row) * a.rs + self.pc * a.cs) }, a.rs, a.cs)
+                        (
+                            unsafe { a.data.as_ptr().add((ic + row) * a.rs + self.pc * a.cs) },
+                            a.rs,
+                            a.cs,
+                        )
                     } else {
                         (ap[(row - full) * kc..].as_ptr(), 1, MR)
                     };
                     // SAFETY: element (ic+row, jc+q·NR) is inside C's view (row < mc, q·NR < nc).
-                    let cptr = unsafe { self.c.0.add((ic + row) * self.rsc + (self.jc + q * NR) * self.csc) };
+                    let cptr = unsafe {
+                        self.c
+                            .0
+                            .add((ic + row) * self.rsc + (self.jc + q * NR) * self.csc)
+                    };
                     macro_rules! tile {
                         ($nvk:literal) => {{
                             // SAFETY: A rows/columns are in the view or the packed buffer
@@ -363,7 +429,9 @@ impl Block<'_> {
                                 } else {
                                     kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, csa, b)
                                 };
-                                kernel::store_tile::<Vector, MR, $nvk>(&acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta);
+                                kernel::store_tile::<Vector, MR, $nvk>(
+                                    &acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta,
+                                );
                             }
                         }};
                     }

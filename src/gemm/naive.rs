@@ -18,14 +18,24 @@ pub fn sgemm(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Res
                 }
             }
             let old = *c.at_mut(i, j);
-            *c.at_mut(i, j) = if beta == 0.0 { alpha * s } else { alpha * s + beta * old };
+            *c.at_mut(i, j) = if beta == 0.0 {
+                alpha * s
+            } else {
+                alpha * s + beta * old
+            };
         }
     }
     Ok(())
 }
 
 /// The same product accumulated in `f64` (the tests' exact-ish reference).
-pub fn sgemm_f64(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+pub fn sgemm_f64(
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut MatMut,
+) -> Result<(), GemmError> {
     check_dims(&a, &b, c)?;
     for i in 0..c.rows {
         for j in 0..c.cols {
@@ -36,7 +46,11 @@ pub fn sgemm_f64(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) ->
                 }
             }
             let old = *c.at_mut(i, j) as f64;
-            let v = if beta == 0.0 { alpha as f64 * s } else { alpha as f64 * s + beta as f64 * old };
+            let v = if beta == 0.0 {
+                alpha as f64 * s
+            } else {
+                alpha as f64 * s + beta as f64 * old
+            };
             *c.at_mut(i, j) = v as f32;
         }
     }

@@ -30,7 +30,13 @@ pub struct MatMut<'a> {
 }
 
 /// The largest index a view touches, or an error if it overflows or overruns `len`.
-fn check_bounds(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> Result<(), GemmError> {
+fn check_bounds(
+    len: usize,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+) -> Result<(), GemmError> {
     if rows == 0 || cols == 0 {
         return Ok(());
     }
@@ -39,15 +45,33 @@ fn check_bounds(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> R
         .and_then(|a| (cols - 1).checked_mul(cs).and_then(|b| a.checked_add(b)));
     match last {
         Some(last) if last < len => Ok(()),
-        _ => Err(GemmError::OutOfBounds { rows, cols, rs, cs, len }),
+        _ => Err(GemmError::OutOfBounds {
+            rows,
+            cols,
+            rs,
+            cs,
+            len,
+        }),
     }
 }
 
 impl<'a> MatRef<'a> {
     /// A view of `rows × cols` with row stride `rs` and column stride `cs`.
-    pub fn new(data: &'a [f32], rows: usize, cols: usize, rs: usize, cs: usize) -> Result<Self, GemmError> {
+    pub fn new(
+        data: &'a [f32],
+        rows: usize,
+        cols: usize,
+        rs: usize,
+        cs: usize,
+    ) -> Result<Self, GemmError> {
         check_bounds(data.len(), rows, cols, rs, cs)?;
-        Ok(MatRef { data, rows, cols, rs, cs })
+        Ok(MatRef {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        })
     }
 
     /// A dense row-major view (`rs = cols`, `cs = 1`).
@@ -57,7 +81,13 @@ impl<'a> MatRef<'a> {
 
     /// The transpose: the same elements, strides swapped.
     pub fn t(self) -> MatRef<'a> {
-        MatRef { rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs, ..self }
+        MatRef {
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+            ..self
+        }
     }
 
     /// Rows.
@@ -73,14 +103,25 @@ impl<'a> MatRef<'a> {
     /// Element (i, j); panics outside the shape (a programming error, not user input).
     #[inline]
     pub fn at(&self, i: usize, j: usize) -> f32 {
-        assert!(i < self.rows && j < self.cols, "index ({i}, {j}) outside {}x{}", self.rows, self.cols);
+        assert!(
+            i < self.rows && j < self.cols,
+            "index ({i}, {j}) outside {}x{}",
+            self.rows,
+            self.cols
+        );
         self.data[i * self.rs + j * self.cs]
     }
 }
 
 impl<'a> MatMut<'a> {
     /// A mutable view; also rejects strides under which two elements share a slot.
-    pub fn new(data: &'a mut [f32], rows: usize, cols: usize, rs: usize, cs: usize) -> Result<Self, GemmError> {
+    pub fn new(
+        data: &'a mut [f32],
+        rows: usize,
+        cols: usize,
+        rs: usize,
+        cs: usize,
+    ) -> Result<Self, GemmError> {
         check_bounds(data.len(), rows, cols, rs, cs)?;
         // Rows as disjoint intervals (row-major-like), or columns (column-major-like).
         let distinct = rows == 0
@@ -92,7 +133,13 @@ impl<'a> MatMut<'a> {
         if !distinct {
             return Err(GemmError::Aliasing { rows, cols, rs, cs });
         }
-        Ok(MatMut { data, rows, cols, rs, cs })
+        Ok(MatMut {
+            data,
+            rows,
+            cols,
+            rs,
+            cs,
+        })
     }
 
     /// A dense row-major view.
@@ -102,7 +149,13 @@ impl<'a> MatMut<'a> {
 
     /// A read-only view of the same elements.
     pub fn as_ref(&self) -> MatRef<'_> {
-        MatRef { data: self.data, rows: self.rows, cols: self.cols, rs: self.rs, cs: self.cs }
+        MatRef {
+            data: self.data,
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
     }
 
     /// Rows.
@@ -118,7 +171,12 @@ impl<'a> MatMut<'a> {
     /// Element (i, j) for writing; panics outside the shape.
     #[inline]
     pub fn at_mut(&mut self, i: usize, j: usize) -> &mut f32 {
-        assert!(i < self.rows && j < self.cols, "index ({i}, {j}) outside {}x{}", self.rows, self.cols);
+        assert!(
+            i < self.rows && j < self.cols,
+            "index ({i}, {j}) outside {}x{}",
+            self.rows,
+            self.cols
+        );
         &mut self.data[i * self.rs + j * self.cs]
     }
 }

@@ -13,7 +13,11 @@ use wide::f32x16;
 
 /// One pass: `a ← f(a)`, `d ← f′(a)`, statistics into `acc`.
 pub fn fused(act: Activation, a: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) {
-    assert_eq!(a.len(), d.len(), "activation and derivative buffers differ in length");
+    assert_eq!(
+        a.len(),
+        d.len(),
+        "activation and derivative buffers differ in length"
+    );
     match act {
         Activation::Sigmoid => fused_body(Activation::Sigmoid, a, d, acc),
         Activation::Tanh => fused_body(Activation::Tanh, a, d, acc),
@@ -45,7 +49,11 @@ fn fused_body(act: Activation, a: &mut [f32], d: &mut [f32], acc: &mut StatsAcc)
 
 /// The same results in three passes: activation, derivative, statistics.
 pub fn unfused(act: Activation, a: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) {
-    assert_eq!(a.len(), d.len(), "activation and derivative buffers differ in length");
+    assert_eq!(
+        a.len(),
+        d.len(),
+        "activation and derivative buffers differ in length"
+    );
     for (dv, &x) in d.iter_mut().zip(a.iter()) {
         *dv = x; // keep x for the derivative
     }

@@ -25,12 +25,20 @@ pub struct LsuvConfig {
 
 impl Default for LsuvConfig {
     fn default() -> Self {
-        LsuvConfig { tol: 0.1, max_iter: 10 }
+        LsuvConfig {
+            tol: 0.1,
+            max_iter: 10,
+        }
     }
 }
 
 /// LSUV weights for `act` on the experiment's batch.
-pub fn init<K: Kernels>(cfg: &NetConfig, act: Activation, lsuv: LsuvConfig, k: &K) -> Result<Weights, InitError> {
+pub fn init<K: Kernels>(
+    cfg: &NetConfig,
+    act: Activation,
+    lsuv: LsuvConfig,
+    k: &K,
+) -> Result<Weights, InitError> {
     let mut weights = super::init_weights(cfg, &Init::parse("orthogonal")?, k)?;
     let (n, width) = (cfg.batch, cfg.width);
     let mut h = input(cfg, k);
@@ -41,9 +49,17 @@ pub fn init<K: Kernels>(cfg: &NetConfig, act: Activation, lsuv: LsuvConfig, k: &
         loop {
             let hv = MatRef::row_major(&h, n, width).expect(SHAPES_OK);
             let wv = MatRef::row_major(wl, width, width).expect(SHAPES_OK);
-            k.matmul(hv, wv, &mut MatMut::row_major(&mut a, n, width).expect(SHAPES_OK));
+            k.matmul(
+                hv,
+                wv,
+                &mut MatMut::row_major(&mut a, n, width).expect(SHAPES_OK),
+            );
             let var = mean_std(&a).1.powi(2);
-            if (var - 1.0).abs() < lsuv.tol || used >= lsuv.max_iter || var == 0.0 || !var.is_finite() {
+            if (var - 1.0).abs() < lsuv.tol
+                || used >= lsuv.max_iter
+                || var == 0.0
+                || !var.is_finite()
+            {
                 break;
             }
             let s = (1.0 / var.sqrt()) as f32;

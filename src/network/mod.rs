@@ -51,7 +51,13 @@ pub struct NetConfig {
 impl Default for NetConfig {
     /// The seed's experiment: 1000 inputs, 5 layers of 100 units, 30 bins.
     fn default() -> Self {
-        NetConfig { batch: 1000, width: 100, layers: 5, bins: 30, seed: DEFAULT_SEED }
+        NetConfig {
+            batch: 1000,
+            width: 100,
+            layers: 5,
+            bins: 30,
+            seed: DEFAULT_SEED,
+        }
     }
 }
 
@@ -98,7 +104,17 @@ pub trait Kernels: Sync {
     fn sample_path(&self) -> Path;
     /// `h ← f(h_prev·W)`, `d ← f′(h_prev·W)`, statistics of h into `acc`.
     #[allow(clippy::too_many_arguments)]
-    fn forward_layer(&self, h_prev: &[f32], w: &[f32], rows: usize, width: usize, act: Activation, h: &mut [f32], d: &mut [f32], acc: &mut StatsAcc);
+    fn forward_layer(
+        &self,
+        h_prev: &[f32],
+        w: &[f32],
+        rows: usize,
+        width: usize,
+        act: Activation,
+        h: &mut [f32],
+        d: &mut [f32],
+        acc: &mut StatsAcc,
+    );
     /// `C ← A·B`.
     fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut);
 }
@@ -117,10 +133,27 @@ impl Kernels for Naive {
     fn sample_path(&self) -> Path {
         Path::Naive
     }
-    fn forward_layer(&self, h_prev: &[f32], w: &[f32], rows: usize, width: usize, act: Activation, h: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) {
+    fn forward_layer(
+        &self,
+        h_prev: &[f32],
+        w: &[f32],
+        rows: usize,
+        width: usize,
+        act: Activation,
+        h: &mut [f32],
+        d: &mut [f32],
+        acc: &mut StatsAcc,
+    ) {
         let a = MatRef::row_major(h_prev, rows, width).expect(SHAPES_OK);
         let b = MatRef::row_major(w, width, width).expect(SHAPES_OK);
-        gemm::naive::sgemm(1.0, a, b, 0.0, &mut MatMut::row_major(h, rows, width).expect(SHAPES_OK)).expect(SHAPES_OK);
+        gemm::naive::sgemm(
+            1.0,
+            a,
+            b,
+            0.0,
+            &mut MatMut::row_major(h, rows, width).expect(SHAPES_OK),
+        )
+        .expect(SHAPES_OK);
         epilogue::naive(act, h, d, acc);
     }
     fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut) {
@@ -132,7 +165,17 @@ impl Kernels for Fast {
     fn sample_path(&self) -> Path {
         Path::SimdPar
     }
-    fn forward_layer(&self, h_prev: &[f32], w: &[f32], rows: usize, width: usize, act: Activation, h: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) {
+    fn forward_layer(
+        &self,
+        h_prev: &[f32],
+        w: &[f32],
+        rows: usize,
+        width: usize,
+        act: Activation,
+        h: &mut [f32],
+        d: &mut [f32],
+        acc: &mut StatsAcc,
+    ) {
         let packed = PackedB::new(MatRef::row_major(w, width, width).expect(SHAPES_OK));
         let block = ROW_BLOCK * width;
         let parts: Vec<StatsAcc> = h
@@ -142,7 +185,14 @@ impl Kernels for Fast {
             .map(|((hc, dc), xc)| {
                 let r = hc.len() / width;
                 let a = MatRef::row_major(xc, r, width).expect(SHAPES_OK);
-                gemm::sgemm_packed(1.0, a, &packed, 0.0, &mut MatMut::row_major(hc, r, width).expect(SHAPES_OK)).expect(SHAPES_OK);
+                gemm::sgemm_packed(
+                    1.0,
+                    a,
+                    &packed,
+                    0.0,
+                    &mut MatMut::row_major(hc, r, width).expect(SHAPES_OK),
+                )
+                .expect(SHAPES_OK);
                 let mut part = acc.empty_like();
                 epilogue::fused(act, hc, dc, &mut part);
                 part
@@ -162,8 +212,19 @@ impl Kernels for Fast {
 /// The histogram range, saturation thresholds and moment centre of an activation.
 pub fn stats_for(act: Activation, bins: usize) -> StatsAcc {
     match act {
-        Activation::Sigmoid => StatsAcc::new(Binning::new(0.0, 1.0, bins), Some(Saturation { lo: 0.01, hi: 0.99 }), 0.5),
-        Activation::Tanh => StatsAcc::new(Binning::new(-1.0, 1.0, bins), Some(Saturation { lo: -0.99, hi: 0.99 }), 0.0),
+        Activation::Sigmoid => StatsAcc::new(
+            Binning::new(0.0, 1.0, bins),
+            Some(Saturation { lo: 0.01, hi: 0.99 }),
+            0.5,
+        ),
+        Activation::Tanh => StatsAcc::new(
+            Binning::new(-1.0, 1.0, bins),
+            Some(Saturation {
+                lo: -0.99,
+                hi: 0.99,
+            }),
+            0.0,
+        ),
         Activation::Relu => StatsAcc::new(Binning::new(0.0, 1.0, bins), None, 0.0),
     }
 }
@@ -180,7 +241,11 @@ pub struct Weights {
 /// The input batch X from stream `(seed, 0)`.
 pub fn input<K: Kernels>(cfg: &NetConfig, k: &K) -> Vec<f32> {
     let mut x = vec![0f32; cfg.batch * cfg.width];
-    Dist::Normal(Normal::new(0.0, 1.0).expect("unit normal")).fill(StreamKey::new(cfg.seed, 0), &mut x, k.sample_path());
+    Dist::Normal(Normal::new(0.0, 1.0).expect("unit normal")).fill(
+        StreamKey::new(cfg.seed, 0),
+        &mut x,
+        k.sample_path(),
+    );
     x
 }
 
@@ -190,19 +255,39 @@ pub fn init_weights<K: Kernels>(cfg: &NetConfig, init: &Init, k: &K) -> Result<W
     let mut w = Vec::with_capacity(cfg.layers);
     for l in 1..=cfg.layers {
         let mut wl = vec![0f32; cfg.width * cfg.width];
-        init.fill(fans, StreamKey::new(cfg.seed, l as u64), &mut wl, k.sample_path())?;
+        init.fill(
+            fans,
+            StreamKey::new(cfg.seed, l as u64),
+            &mut wl,
+            k.sample_path(),
+        )?;
         w.push(wl);
     }
-    Ok(Weights { w, lsuv_iterations: None })
+    Ok(Weights {
+        w,
+        lsuv_iterations: None,
+    })
 }
 
 /// Forward and backward through `weights` on input `x`; per-layer statistics.
-pub fn run<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weights, act: Activation, k: &K) -> Vec<LayerStats> {
+pub fn run<K: Kernels>(
+    cfg: &NetConfig,
+    x: &[f32],
+    weights: &Weights,
+    act: Activation,
+    k: &K,
+) -> Vec<LayerStats> {
     forward_backward(cfg, x, weights, act, k).0
 }
 
 /// [`run`], also returning ∂L/∂W_l for every layer (row-major `width × width`).
-pub fn forward_backward<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weights, act: Activation, k: &K) -> (Vec<LayerStats>, Vec<Vec<f32>>) {
+pub fn forward_backward<K: Kernels>(
+    cfg: &NetConfig,
+    x: &[f32],
+    weights: &Weights,
+    act: Activation,
+    k: &K,
+) -> (Vec<LayerStats>, Vec<Vec<f32>>) {
     let (n, width) = (cfg.batch, cfg.width);
     let size = n * width;
     // h[0] = X; h[l], d[l-1] for layers 1..=L.
@@ -213,7 +298,16 @@ pub fn forward_backward<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weight
         let mut hl = vec![0f32; size];
         let mut dl = vec![0f32; size];
         let mut acc = stats_for(act, cfg.bins);
-        k.forward_layer(h.last().expect("h₀ exists"), wl, n, width, act, &mut hl, &mut dl, &mut acc);
+        k.forward_layer(
+            h.last().expect("h₀ exists"),
+            wl,
+            n,
+            width,
+            act,
+            &mut hl,
+            &mut dl,
+            &mut acc,
+        );
         h.push(hl);
         d.push(dl);
         acts.push(acc);
@@ -227,11 +321,21 @@ pub fn forward_backward<K: Kernels>(cfg: &NetConfig, x: &[f32], weights: &Weight
         let delta: Vec<f32> = g.iter().zip(&d[l]).map(|(a, b)| a * b).collect();
         let dv = MatRef::row_major(&delta, n, width).expect(SHAPES_OK);
         let hp = MatRef::row_major(&h[l], n, width).expect(SHAPES_OK);
-        k.matmul(hp.t(), dv, &mut MatMut::row_major(&mut dw, width, width).expect(SHAPES_OK));
+        k.matmul(
+            hp.t(),
+            dv,
+            &mut MatMut::row_major(&mut dw, width, width).expect(SHAPES_OK),
+        );
         grad[l] = (crate::stats::rms(&delta), crate::stats::rms(&dw));
         if l > 0 {
-            let wt = MatRef::row_major(&weights.w[l], width, width).expect(SHAPES_OK).t();
-            k.matmul(dv, wt, &mut MatMut::row_major(&mut g, n, width).expect(SHAPES_OK));
+            let wt = MatRef::row_major(&weights.w[l], width, width)
+                .expect(SHAPES_OK)
+                .t();
+            k.matmul(
+                dv,
+                wt,
+                &mut MatMut::row_major(&mut g, n, width).expect(SHAPES_OK),
+            );
         }
         dws[l] = dw;
     }

@@ -127,36 +127,74 @@ pub fn judge(base: &BenchResult, new: &BenchResult, threshold_pct: f64) -> Chang
     } else {
         Verdict::Faster
     };
-    ChangeRow { id: String::new(), base_ns: base.median_ns, new_ns: new.median_ns, change_pct, intervals_overlap, verdict }
+    ChangeRow {
+        id: String::new(),
+        base_ns: base.median_ns,
+        new_ns: new.median_ns,
+        change_pct,
+        intervals_overlap,
+        verdict,
+    }
 }
 
 /// Compares loaded files (path, contents).
-pub fn compare(files: &[(PathBuf, ResultsFile)], threshold_pct: f64) -> Result<Comparison, ResultsError> {
-    let ids: Vec<BTreeSet<&String>> = files.iter().map(|(_, f)| f.benchmarks.keys().collect()).collect();
-    let common: BTreeSet<&String> = ids.iter().skip(1).fold(ids[0].clone(), |acc, s| acc.intersection(s).copied().collect());
+pub fn compare(
+    files: &[(PathBuf, ResultsFile)],
+    threshold_pct: f64,
+) -> Result<Comparison, ResultsError> {
+    let ids: Vec<BTreeSet<&String>> = files
+        .iter()
+        .map(|(_, f)| f.benchmarks.keys().collect())
+        .collect();
+    let common: BTreeSet<&String> = ids.iter().skip(1).fold(ids[0].clone(), |acc, s| {
+        acc.intersection(s).copied().collect()
+    });
     if common.is_empty() {
-        return Err(ResultsError::NoCommon(files.iter().map(|(p, _)| p.clone()).collect()));
+        return Err(ResultsError::NoCommon(
+            files.iter().map(|(p, _)| p.clone()).collect(),
+        ));
     }
     let only_in: Vec<(String, Vec<String>)> = files
         .iter()
         .zip(&ids)
-        .map(|((p, _), s)| (p.display().to_string(), s.iter().filter(|i| !common.contains(*i)).map(|i| i.to_string()).collect::<Vec<_>>()))
+        .map(|((p, _), s)| {
+            (
+                p.display().to_string(),
+                s.iter()
+                    .filter(|i| !common.contains(*i))
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>(),
+            )
+        })
         .filter(|(_, v)| !v.is_empty())
         .collect();
     if files.len() == 2 && files[0].1.machine_id == files[1].1.machine_id {
         let (base, new) = (&files[0].1, &files[1].1);
         let rows = common
             .iter()
-            .map(|id| ChangeRow { id: id.to_string(), ..judge(&base.benchmarks[*id], &new.benchmarks[*id], threshold_pct) })
+            .map(|id| ChangeRow {
+                id: id.to_string(),
+                ..judge(&base.benchmarks[*id], &new.benchmarks[*id], threshold_pct)
+            })
             .collect();
-        return Ok(Comparison::Regression { machine_id: base.machine_id.clone(), threshold_pct, rows, only_in });
+        return Ok(Comparison::Regression {
+            machine_id: base.machine_id.clone(),
+            threshold_pct,
+            rows,
+            only_in,
+        });
     }
     let labels: Vec<String> = files.iter().map(|(_, f)| f.machine_id.clone()).collect();
     let first = &files[0].1.machine;
     let differences = files
         .iter()
         .skip(1)
-        .flat_map(|(_, f)| first.differences(&f.machine).into_iter().map(move |(k, a, b)| (f.machine_id.clone(), k.to_string(), a, b)))
+        .flat_map(|(_, f)| {
+            first
+                .differences(&f.machine)
+                .into_iter()
+                .map(move |(k, a, b)| (f.machine_id.clone(), k.to_string(), a, b))
+        })
         .collect();
     let all: BTreeSet<&String> = ids.iter().flatten().copied().collect();
     let rows = all
@@ -176,7 +214,12 @@ pub fn compare(files: &[(PathBuf, ResultsFile)], threshold_pct: f64) -> Result<C
                 .collect(),
         })
         .collect();
-    Ok(Comparison::Machines { labels, differences, rows, only_in })
+    Ok(Comparison::Machines {
+        labels,
+        differences,
+        rows,
+        only_in,
+    })
 }
 
 fn cell_text(c: &Option<Cell>) -> String {
@@ -214,9 +257,21 @@ pub fn render(c: &Comparison, format: Format) -> String {
             }
         } else {
             let widths: Vec<usize> = (0..head.len())
-                .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0))
+                .map(|i| {
+                    rows.iter()
+                        .map(|r| r[i].chars().count())
+                        .chain([head[i].chars().count()])
+                        .max()
+                        .unwrap_or(0)
+                })
                 .collect();
-            let line = |r: &[String]| r.iter().zip(&widths).map(|(x, w)| format!("{x:<w$}")).collect::<Vec<_>>().join("  ");
+            let line = |r: &[String]| {
+                r.iter()
+                    .zip(&widths)
+                    .map(|(x, w)| format!("{x:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            };
             let _ = writeln!(s, "{}", line(head));
             for r in rows {
                 let _ = writeln!(s, "{}", line(r).trim_end());
@@ -224,29 +279,65 @@ pub fn render(c: &Comparison, format: Format) -> String {
         }
     };
     match c {
-        Comparison::Regression { machine_id, threshold_pct, rows, only_in } => {
-            let _ = writeln!(s, "{}regression check on {machine_id} (threshold {threshold_pct}% and disjoint 95% CIs)\n", if md { "### " } else { "" });
+        Comparison::Regression {
+            machine_id,
+            threshold_pct,
+            rows,
+            only_in,
+        } => {
+            let _ = writeln!(
+                s,
+                "{}regression check on {machine_id} (threshold {threshold_pct}% and disjoint 95% CIs)\n",
+                if md { "### " } else { "" }
+            );
             let head = ["benchmark", "base", "new", "change", "verdict"].map(String::from);
             let body: Vec<Vec<String>> = rows
                 .iter()
-                .map(|r| vec![r.id.clone(), fmt_time(r.base_ns), fmt_time(r.new_ns), format!("{:+.1}%", r.change_pct), format!("{:?}", r.verdict).to_lowercase()])
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        fmt_time(r.base_ns),
+                        fmt_time(r.new_ns),
+                        format!("{:+.1}%", r.change_pct),
+                        format!("{:?}", r.verdict).to_lowercase(),
+                    ]
+                })
                 .collect();
             table(&mut s, &head, &body);
             let slower = rows.iter().filter(|r| r.verdict == Verdict::Slower).count();
             let faster = rows.iter().filter(|r| r.verdict == Verdict::Faster).count();
-            let _ = writeln!(s, "\n{slower} slower, {faster} faster, {} same", rows.len() - slower - faster);
+            let _ = writeln!(
+                s,
+                "\n{slower} slower, {faster} faster, {} same",
+                rows.len() - slower - faster
+            );
             for (f, ids) in only_in {
                 let _ = writeln!(s, "only in {f}: {}", ids.join(", "));
             }
         }
-        Comparison::Machines { labels, differences, rows, only_in } => {
+        Comparison::Machines {
+            labels,
+            differences,
+            rows,
+            only_in,
+        } => {
             let _ = writeln!(s, "{}machines side by side\n", if md { "### " } else { "" });
             let mut head = vec!["benchmark".to_string()];
             head.extend(labels.iter().cloned());
-            let body: Vec<Vec<String>> = rows.iter().map(|r| std::iter::once(r.id.clone()).chain(r.cells.iter().map(cell_text)).collect()).collect();
+            let body: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    std::iter::once(r.id.clone())
+                        .chain(r.cells.iter().map(cell_text))
+                        .collect()
+                })
+                .collect();
             table(&mut s, &head, &body);
             if !differences.is_empty() {
-                let _ = writeln!(s, "\nfingerprints differ (a build difference is not a hardware difference):");
+                let _ = writeln!(
+                    s,
+                    "\nfingerprints differ (a build difference is not a hardware difference):"
+                );
                 for (label, k, a, b) in differences {
                     let _ = writeln!(s, "  {label}: {k}: {a} -> {b}");
                 }

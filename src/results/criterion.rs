@@ -107,10 +107,20 @@ pub enum CriterionError {
 impl core::fmt::Display for CriterionError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            CriterionError::Dir(p, e) => write!(f, "cannot read criterion directory `{}`: {e} (run `cargo bench` first)", p.display()),
+            CriterionError::Dir(p, e) => write!(
+                f,
+                "cannot read criterion directory `{}`: {e} (run `cargo bench` first)",
+                p.display()
+            ),
             CriterionError::Read(p, e) => write!(f, "cannot read `{}`: {e}", p.display()),
-            CriterionError::Parse(p, e) => write!(f, "malformed criterion file `{}`: {e}", p.display()),
-            CriterionError::Empty(p) => write!(f, "no benchmark estimates under `{}` (run `cargo bench` first)", p.display()),
+            CriterionError::Parse(p, e) => {
+                write!(f, "malformed criterion file `{}`: {e}", p.display())
+            }
+            CriterionError::Empty(p) => write!(
+                f,
+                "no benchmark estimates under `{}` (run `cargo bench` first)",
+                p.display()
+            ),
         }
     }
 }
@@ -136,7 +146,12 @@ pub fn read_all(root: &Path) -> Result<Vec<Measured>, CriterionError> {
                 p if p.is_file() => read_json::<Sample>(&p)?.iters.len(),
                 _ => 0,
             };
-            out.push(Measured { benchmark, estimates, samples, dir: new });
+            out.push(Measured {
+                benchmark,
+                estimates,
+                samples,
+                dir: new,
+            });
             continue;
         }
         let entries = std::fs::read_dir(&dir).map_err(|e| CriterionError::Dir(dir.clone(), e))?;

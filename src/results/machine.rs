@@ -40,7 +40,10 @@ pub struct Fingerprint {
 }
 
 fn cpuinfo_field(info: &str, key: &str) -> Option<String> {
-    info.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_string())
+    info.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
 }
 
 fn cache_bytes(level: u32, kind: &str) -> Option<u64> {
@@ -79,22 +82,36 @@ impl Fingerprint {
     /// Reads this machine.
     pub fn current() -> Fingerprint {
         let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let logical = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         let mut cores: Vec<(String, String)> = info
             .split("\n\n")
-            .filter_map(|b| Some((cpuinfo_field(b, "physical id")?, cpuinfo_field(b, "core id")?)))
+            .filter_map(|b| {
+                Some((
+                    cpuinfo_field(b, "physical id")?,
+                    cpuinfo_field(b, "core id")?,
+                ))
+            })
             .collect();
         cores.sort();
         cores.dedup();
         let isa = Isa::current();
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         let (y, m, d) = civil_from_days((secs / 86_400) as i64);
         let commit = env!("WEIGHTINIT_GIT_COMMIT");
         Fingerprint {
             cpu_brand: cpuinfo_field(&info, "model name").unwrap_or_else(|| "unknown".into()),
             vendor: cpuinfo_field(&info, "vendor_id").unwrap_or_else(|| "unknown".into()),
             logical_cores: logical,
-            physical_cores: if cores.is_empty() { logical } else { cores.len() },
+            physical_cores: if cores.is_empty() {
+                logical
+            } else {
+                cores.len()
+            },
             l1d_bytes: cache_bytes(1, "Data"),
             l2_bytes: cache_bytes(2, "Unified"),
             l3_bytes: cache_bytes(3, "Unified"),
@@ -105,7 +122,11 @@ impl Fingerprint {
             os: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
             rustc: env!("WEIGHTINIT_RUSTC_VERSION").to_string(),
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
-            git_commit: if commit.is_empty() { None } else { Some(commit.to_string()) },
+            git_commit: if commit.is_empty() {
+                None
+            } else {
+                Some(commit.to_string())
+            },
             date: format!("{y:04}-{m:02}-{d:02}"),
         }
     }
@@ -134,12 +155,36 @@ impl Fingerprint {
             }
         };
         cmp("cpu_brand", self.cpu_brand.clone(), o.cpu_brand.clone());
-        cmp("logical_cores", self.logical_cores.to_string(), o.logical_cores.to_string());
-        cmp("physical_cores", self.physical_cores.to_string(), o.physical_cores.to_string());
-        cmp("compiled_path", self.compiled_path.clone(), o.compiled_path.clone());
-        cmp("detected_features", self.detected_features.join(" "), o.detected_features.join(" "));
-        cmp("rayon_threads", self.rayon_threads.to_string(), o.rayon_threads.to_string());
-        cmp("l2_bytes", format!("{:?}", self.l2_bytes), format!("{:?}", o.l2_bytes));
+        cmp(
+            "logical_cores",
+            self.logical_cores.to_string(),
+            o.logical_cores.to_string(),
+        );
+        cmp(
+            "physical_cores",
+            self.physical_cores.to_string(),
+            o.physical_cores.to_string(),
+        );
+        cmp(
+            "compiled_path",
+            self.compiled_path.clone(),
+            o.compiled_path.clone(),
+        );
+        cmp(
+            "detected_features",
+            self.detected_features.join(" "),
+            o.detected_features.join(" "),
+        );
+        cmp(
+            "rayon_threads",
+            self.rayon_threads.to_string(),
+            o.rayon_threads.to_string(),
+        );
+        cmp(
+            "l2_bytes",
+            format!("{:?}", self.l2_bytes),
+            format!("{:?}", o.l2_bytes),
+        );
         cmp("rustc", self.rustc.clone(), o.rustc.clone());
         cmp("os", self.os.clone(), o.os.clone());
         v

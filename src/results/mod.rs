@@ -100,12 +100,19 @@ impl core::fmt::Display for ResultsError {
             ResultsError::Io(p, e) => write!(f, "cannot access `{}`: {e}", p.display()),
             ResultsError::Json(p, e) => write!(f, "malformed results file `{}`: {e}", p.display()),
             ResultsError::Schema(p, found) => {
-                write!(f, "results file `{}` has schema {found}; this build reads schema {SCHEMA}", p.display())
+                write!(
+                    f,
+                    "results file `{}` has schema {found}; this build reads schema {SCHEMA}",
+                    p.display()
+                )
             }
             ResultsError::NoCommon(ps) => write!(
                 f,
                 "no benchmark in common between {}",
-                ps.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(" and ")
+                ps.iter()
+                    .map(|p| format!("`{}`", p.display()))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             ),
         }
     }
@@ -156,17 +163,32 @@ pub fn from_measured(measured: &[criterion::Measured], machine: Fingerprint) -> 
         let b = &m.benchmark;
         let mut parts = b.full_id.splitn(3, '/');
         let group = parts.next().unwrap_or_default().to_string();
-        let implementation = b.function_id.clone().or_else(|| parts.next().map(str::to_string)).unwrap_or_default();
+        let implementation = b
+            .function_id
+            .clone()
+            .or_else(|| parts.next().map(str::to_string))
+            .unwrap_or_default();
         let size = b.value_str.clone().unwrap_or_default();
         let e = &m.estimates;
         let (per_iteration, throughput) = match &b.throughput {
             Some(tp) => {
                 let (n, unit, k) = unit_of(&group, tp);
-                (Some(n), Some(Rate { value: n as f64 / (e.median.point_estimate * 1e-9) * k, unit: unit.into() }))
+                (
+                    Some(n),
+                    Some(Rate {
+                        value: n as f64 / (e.median.point_estimate * 1e-9) * k,
+                        unit: unit.into(),
+                    }),
+                )
             }
             None => (None, None),
         };
-        let ci = |x: &criterion::Estimate| [x.confidence_interval.lower_bound, x.confidence_interval.upper_bound];
+        let ci = |x: &criterion::Estimate| {
+            [
+                x.confidence_interval.lower_bound,
+                x.confidence_interval.upper_bound,
+            ]
+        };
         benchmarks.insert(
             b.full_id.clone(),
             BenchResult {
@@ -188,7 +210,12 @@ pub fn from_measured(measured: &[criterion::Measured], machine: Fingerprint) -> 
         );
     }
     derive(&mut benchmarks);
-    ResultsFile { schema: SCHEMA, machine_id: machine.machine_id(), machine, benchmarks }
+    ResultsFile {
+        schema: SCHEMA,
+        machine_id: machine.machine_id(),
+        machine,
+        benchmarks,
+    }
 }
 
 /// The `naive` counterpart of an implementation name: `naive`, or `sigmoid_naive` for `sigmoid_simd_par`.
@@ -197,7 +224,9 @@ fn naive_name(implementation: &str) -> Option<String> {
         return None;
     }
     match implementation.split_once('_') {
-        Some((head, _)) if !["simd", "blocked", "fast"].contains(&head) => Some(format!("{head}_naive")),
+        Some((head, _)) if !["simd", "blocked", "fast"].contains(&head) => {
+            Some(format!("{head}_naive"))
+        }
         _ => Some("naive".into()),
     }
 }
@@ -213,19 +242,28 @@ fn derive(benchmarks: &mut BTreeMap<String, BenchResult>) {
         }
         let par = b.implementation.ends_with("_par") || b.size == "par";
         if b.group == "sgemm" && b.implementation != "matrixmultiply" {
-            b.speedup_vs_matrixmultiply = get("sgemm", "matrixmultiply", &b.size).map(|m| m.median_ns / b.median_ns);
+            b.speedup_vs_matrixmultiply =
+                get("sgemm", "matrixmultiply", &b.size).map(|m| m.median_ns / b.median_ns);
         }
         let ceiling = match b.group.as_str() {
-            "sgemm" | "orthogonal" => Some(format!("peak/fma_f32/{}", if par { "par" } else { "1" })),
-            "uniform_f32" | "normal_f32" | "trunc_normal_f32" => {
-                Some(format!("fill_f32/{}/{}", if par { "par" } else { "seq" }, b.size))
+            "sgemm" | "orthogonal" => {
+                Some(format!("peak/fma_f32/{}", if par { "par" } else { "1" }))
             }
+            "uniform_f32" | "normal_f32" | "trunc_normal_f32" => Some(format!(
+                "fill_f32/{}/{}",
+                if par { "par" } else { "seq" },
+                b.size
+            )),
             _ => None,
         };
         if let (Some(c), Some(v)) = (ceiling, thr(b)) {
             if let Some(cb) = snapshot.get(&c) {
                 // Samplers against fill: compare element rates (fill's unit is GB/s = 4 B/element).
-                let cv = if b.group == "sgemm" || b.group == "orthogonal" { thr(cb) } else { thr(cb).map(|x| x / 4.0) };
+                let cv = if b.group == "sgemm" || b.group == "orthogonal" {
+                    thr(cb)
+                } else {
+                    thr(cb).map(|x| x / 4.0)
+                };
                 if let Some(cv) = cv.filter(|x| *x > 0.0) {
                     b.fraction_of_ceiling = Some(v / cv);
                     b.ceiling = Some(c);
@@ -240,14 +278,17 @@ pub fn save(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| ResultsError::Io(dir.to_path_buf(), e))?;
     }
-    let text = serde_json::to_string_pretty(f).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
+    let text =
+        serde_json::to_string_pretty(f).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
     std::fs::write(path, text + "\n").map_err(|e| ResultsError::Io(path.to_path_buf(), e))
 }
 
 /// Reads a results file, checking its schema first.
 pub fn load(path: &Path) -> Result<ResultsFile, ResultsError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ResultsError::Io(path.to_path_buf(), e))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ResultsError::Io(path.to_path_buf(), e))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
     match v.get("schema").and_then(|s| s.as_u64()) {
         Some(s) if s == SCHEMA as u64 => {}
         Some(s) => return Err(ResultsError::Schema(path.to_path_buf(), s.to_string())),

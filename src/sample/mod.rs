@@ -140,7 +140,13 @@ impl Dist {
 
     /// Fills `out` as the part of a larger buffer that starts at chunk `first_chunk`
     /// (for streaming huge outputs): the bytes equal that part of one big fill.
-    pub fn fill_from_chunk(&self, key: StreamKey, first_chunk: u64, out: &mut [f32], parallel: bool) {
+    pub fn fill_from_chunk(
+        &self,
+        key: StreamKey,
+        first_chunk: u64,
+        out: &mut [f32],
+        parallel: bool,
+    ) {
         with_transform!(self, |t| if parallel {
             fill_par(t, key, first_chunk, out)
         } else {
@@ -159,7 +165,12 @@ impl Dist {
 }
 
 /// Sequential fill, chunk by chunk, with generator `G`.
-pub fn fill_seq<G: BlockFill, T: Transform>(t: &T, key: StreamKey, first_chunk: u64, out: &mut [f32]) {
+pub fn fill_seq<G: BlockFill, T: Transform>(
+    t: &T,
+    key: StreamKey,
+    first_chunk: u64,
+    out: &mut [f32],
+) {
     for (c, ch) in out.chunks_mut(CHUNK).enumerate() {
         fill_chunk::<G, T>(t, key, first_chunk + c as u64, ch);
     }
@@ -201,9 +212,13 @@ pub enum SampleError {
 impl core::fmt::Display for SampleError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            SampleError::NotFinite { name, value } => write!(f, "{name} must be finite, got {value}"),
+            SampleError::NotFinite { name, value } => {
+                write!(f, "{name} must be finite, got {value}")
+            }
             SampleError::Negative { name, value } => write!(f, "{name} must be ≥ 0, got {value}"),
-            SampleError::EmptyRange { lo, hi } => write!(f, "need lo < hi, got lo = {lo}, hi = {hi}"),
+            SampleError::EmptyRange { lo, hi } => {
+                write!(f, "need lo < hi, got lo = {lo}, hi = {hi}")
+            }
         }
     }
 }
@@ -214,14 +229,20 @@ pub(crate) fn check_finite(name: &'static str, value: f32) -> Result<(), SampleE
     if value.is_finite() {
         Ok(())
     } else {
-        Err(SampleError::NotFinite { name, value: value as f64 })
+        Err(SampleError::NotFinite {
+            name,
+            value: value as f64,
+        })
     }
 }
 
 pub(crate) fn check_std(name: &'static str, value: f32) -> Result<(), SampleError> {
     check_finite(name, value)?;
     if value < 0.0 {
-        Err(SampleError::Negative { name, value: value as f64 })
+        Err(SampleError::Negative {
+            name,
+            value: value as f64,
+        })
     } else {
         Ok(())
     }

@@ -18,8 +18,7 @@ pub fn fill(dist: &Dist, key: StreamKey, out: &mut [f32]) {
     let mut r = rng(key);
     match *dist {
         Dist::Uniform(u) => {
-            let d = rand_distr::Uniform::new(u.lo(), u.hi())
-                .expect("validated by Uniform::new");
+            let d = rand_distr::Uniform::new(u.lo(), u.hi()).expect("validated by Uniform::new");
             for x in out.iter_mut() {
                 *x = d.sample(&mut r);
             }

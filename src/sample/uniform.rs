@@ -22,9 +22,17 @@ impl Uniform {
         check_finite("lo", lo)?;
         check_finite("hi", hi)?;
         if lo >= hi || !(hi - lo).is_finite() {
-            return Err(SampleError::EmptyRange { lo: lo as f64, hi: hi as f64 });
+            return Err(SampleError::EmptyRange {
+                lo: lo as f64,
+                hi: hi as f64,
+            });
         }
-        Ok(Uniform { lo, hi, scale: hi - lo, below_hi: next_down(hi) })
+        Ok(Uniform {
+            lo,
+            hi,
+            scale: hi - lo,
+            below_hi: next_down(hi),
+        })
     }
 
     /// U[−a, a); `a` must be finite and > 0.
@@ -67,7 +75,11 @@ pub fn next_down(x: f32) -> f32 {
 impl Transform for Uniform {
     #[inline(always)]
     fn apply<V: Lanes>(&self, w0: V::Bits, w1: V::Bits) -> (V, V) {
-        let (lo, scale, top) = (V::splat(self.lo), V::splat(self.scale), V::splat(self.below_hi));
+        let (lo, scale, top) = (
+            V::splat(self.lo),
+            V::splat(self.scale),
+            V::splat(self.below_hi),
+        );
         let a = (V::unit_from_bits(w0) * scale + lo).min(top);
         let b = (V::unit_from_bits(w1) * scale + lo).min(top);
         (a, b)
