@@ -20,6 +20,7 @@ use crate::activation::Activation;
 use crate::init::{DEFAULT_GRID, Init, InitError, PRESETS};
 use crate::network::lsuv::{self, LsuvConfig};
 use crate::network::{self, Fast, Kernels, LayerStats, Naive, NetConfig};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Largest batch × width the experiment accepts (2²⁶ floats = 256 MiB per buffer).
@@ -239,30 +240,40 @@ pub fn run(cfg: &ExperimentConfig) -> Result<Report, ConfigError> {
     })
 }
 
-/// Runs the grid with kernels `k`.
+/// Runs the grid with kernels `k`: the runs spread over the rayon pool (each is
+/// deterministic on its own, and they are collected in grid order).
 pub fn run_with<K: Kernels>(cfg: &ExperimentConfig, k: &K) -> Result<Vec<Run>, ConfigError> {
     let x = network::input(&cfg.net, k);
-    let mut runs = Vec::new();
-    for spec in &cfg.inits {
-        let shared = match spec {
-            InitSpec::Scheme(init) => Some(network::init_weights(&cfg.net, init, k)?),
-            InitSpec::Lsuv => None,
-        };
-        for &act in &cfg.activations {
-            let weights = match &shared {
-                Some(w) => w.clone(),
-                None => lsuv::init(&cfg.net, act, cfg.lsuv, k)?,
+    let shared: Vec<Option<network::Weights>> = cfg
+        .inits
+        .iter()
+        .map(|spec| match spec {
+            InitSpec::Scheme(init) => network::init_weights(&cfg.net, init, k).map(Some),
+            InitSpec::Lsuv => Ok(None),
+        })
+        .collect::<Result<_, _>>()?;
+    let jobs: Vec<(usize, Activation)> = (0..cfg.inits.len())
+        .flat_map(|i| cfg.activations.iter().map(move |&a| (i, a)))
+        .collect();
+    jobs.par_iter()
+        .map(|&(i, act)| {
+            let lsuv_weights;
+            let weights = match &shared[i] {
+                Some(w) => w,
+                None => {
+                    lsuv_weights = lsuv::init(&cfg.net, act, cfg.lsuv, k)?;
+                    &lsuv_weights
+                }
             };
-            let layers = network::run(&cfg.net, &x, &weights, act, k);
-            runs.push(Run {
-                init: spec.name(),
+            let layers = network::run(&cfg.net, &x, weights, act, k);
+            Ok(Run {
+                init: cfg.inits[i].name(),
                 activation: act,
                 verdict: verdict(act, &layers),
                 layers,
-            });
-        }
-    }
-    Ok(runs)
+            })
+        })
+        .collect()
 }
 
 /// A one-line reading of a run, in the seed's terms.

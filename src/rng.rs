@@ -6,14 +6,18 @@
 //! at a time) and on `wide::u64x8` (the SIMD path, eight lanes per register).
 //!
 //! # Lanes
-//! There are always [`LANES`] = 16 logical lanes, whatever the ISA: two
-//! `u64x8` registers on AVX-512 (four halves on AVX2, eight on SSE/NEON).
-//! Each lane is an independent xoshiro256++ that reproduces
-//! `rand_xoshiro::Xoshiro256PlusPlus` bit for bit from the same state.
+//! There are always [`LANES`] = 8 logical lanes, whatever the ISA: one `u64x8`
+//! per state word (one `zmm` register on AVX-512, two `ymm` on AVX2, four on
+//! SSE/NEON). Each lane is an independent xoshiro256++ that reproduces
+//! `rand_xoshiro::Xoshiro256PlusPlus` bit for bit from the same state. Eight
+//! lanes keep the whole state in 8 `ymm` registers on AVX2; sixteen lanes
+//! measured 2× slower there, because the state spilled to the stack.
 //!
-//! One step of all lanes yields a *block* of 16 `u64`, read as 32 `u32` words:
-//! word `2·l` is the low half of lane `l`'s output and word `2·l + 1` its high
-//! half (the little-endian view of the two registers).
+//! A *block* is two steps of all lanes: 16 `u64` read as 32 `u32` words. Word
+//! `2·l` (`2·l + 1`) is the low (high) half of lane `l`'s first output and word
+//! `16 + 2·l` (`16 + 2·l + 1`) the same of its second output (the
+//! little-endian view of the registers). So words `i` and `16 + i` always come
+//! from the same lane, one step apart.
 //!
 //! # Seeding rule
 //! A stream is named by `(seed, stream, chunk)`; the state of lane `l` is
@@ -36,9 +40,9 @@ use core::ops::{BitOr, BitXor};
 use wide::{u32x16, u64x8};
 
 /// Logical lanes of the generator, fixed for every ISA.
-pub const LANES: usize = 16;
-/// `u32` words produced by one step of all lanes.
-pub const WORDS_PER_STEP: usize = 2 * LANES;
+pub const LANES: usize = 8;
+/// `u32` words produced by one block (two steps of all lanes).
+pub const WORDS_PER_BLOCK: usize = 4 * LANES;
 
 const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -160,36 +164,35 @@ pub trait BlockRng {
     type Block;
     /// Starts all lanes of `key`'s chunk `chunk`.
     fn new(key: StreamKey, chunk: u64) -> Self;
-    /// Steps every lane once.
+    /// Steps every lane twice.
     fn next_block(&mut self) -> Self::Block;
 }
 
-/// The SIMD generator: 16 lanes in two `u64x8` state sets (structure of arrays).
+/// The SIMD generator: 8 lanes, one `u64x8` per state word (structure of arrays).
 #[derive(Clone, Debug)]
 pub struct SimdXoshiro {
-    s: [[u64x8; 4]; 2],
+    s: [u64x8; 4],
 }
 
 impl BlockRng for SimdXoshiro {
     type Block = [u32x16; 2];
 
     fn new(key: StreamKey, chunk: u64) -> Self {
-        let mut words = [[[0u64; 8]; 4]; 2];
+        let mut words = [[0u64; LANES]; 4];
         for lane in 0..LANES {
-            let st = key.lane_state(chunk, lane);
-            for (w, v) in st.iter().enumerate() {
-                words[lane / 8][w][lane % 8] = *v;
+            for (w, v) in key.lane_state(chunk, lane).iter().enumerate() {
+                words[w][lane] = *v;
             }
         }
         SimdXoshiro {
-            s: words.map(|reg| reg.map(u64x8::new)),
+            s: words.map(u64x8::new),
         }
     }
 
     #[inline(always)]
     fn next_block(&mut self) -> [u32x16; 2] {
-        let a = xoshiro_next(&mut self.s[0]);
-        let b = xoshiro_next(&mut self.s[1]);
+        let a = xoshiro_next(&mut self.s);
+        let b = xoshiro_next(&mut self.s);
         [
             wide::bytemuck::cast::<u64x8, u32x16>(a),
             wide::bytemuck::cast::<u64x8, u32x16>(b),
@@ -197,7 +200,7 @@ impl BlockRng for SimdXoshiro {
     }
 }
 
-/// The scalar twin: the same 16 lanes stepped one at a time.
+/// The scalar twin: the same 8 lanes stepped one at a time.
 #[derive(Clone, Debug)]
 pub struct ScalarXoshiro {
     s: [[u64; 4]; LANES],
@@ -211,7 +214,7 @@ impl ScalarXoshiro {
 }
 
 impl BlockRng for ScalarXoshiro {
-    type Block = [u32; WORDS_PER_STEP];
+    type Block = [u32; WORDS_PER_BLOCK];
 
     fn new(key: StreamKey, chunk: u64) -> Self {
         ScalarXoshiro {
@@ -220,20 +223,22 @@ impl BlockRng for ScalarXoshiro {
     }
 
     #[inline]
-    fn next_block(&mut self) -> [u32; WORDS_PER_STEP] {
-        let mut out = [0u32; WORDS_PER_STEP];
-        for (lane, s) in self.s.iter_mut().enumerate() {
-            let x = xoshiro_next(s);
-            out[2 * lane] = x as u32;
-            out[2 * lane + 1] = (x >> 32) as u32;
+    fn next_block(&mut self) -> [u32; WORDS_PER_BLOCK] {
+        let mut out = [0u32; WORDS_PER_BLOCK];
+        for step in 0..2 {
+            for (lane, s) in self.s.iter_mut().enumerate() {
+                let x = xoshiro_next(s);
+                out[16 * step + 2 * lane] = x as u32;
+                out[16 * step + 2 * lane + 1] = (x >> 32) as u32;
+            }
         }
         out
     }
 }
 
 /// The words of a SIMD block in the scalar twin's order (for tests).
-pub fn block_words(block: &[u32x16; 2]) -> [u32; WORDS_PER_STEP] {
-    let mut out = [0u32; WORDS_PER_STEP];
+pub fn block_words(block: &[u32x16; 2]) -> [u32; WORDS_PER_BLOCK] {
+    let mut out = [0u32; WORDS_PER_BLOCK];
     out[..16].copy_from_slice(&block[0].to_array());
     out[16..].copy_from_slice(&block[1].to_array());
     out

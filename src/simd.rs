@@ -49,6 +49,10 @@ pub trait Lanes:
     fn sin_cos(self) -> (Self, Self);
     /// max(x, 0) with NaN passed through and −0 mapped to +0 (ReLU).
     fn max0(self) -> Self;
+    /// |x|.
+    fn abs(self) -> Self;
+    /// For a positive normal `x`: `(m, e)` with `x = m·2^e`, `m ∈ [√½, √2)`, `e` integral.
+    fn frexp_sqrt2(self) -> (Self, Self);
     /// Lanes where `self > o` take `a`, others `b`.
     fn select_gt(self, o: Self, a: Self, b: Self) -> Self;
     /// The top 24 bits of each 32-bit word as a float in [0, 1 − 2⁻²⁴], exactly `(w >> 8) · 2⁻²⁴`.
@@ -116,6 +120,21 @@ impl Lanes for f32 {
         }
     }
     #[inline(always)]
+    fn abs(self) -> Self {
+        f32::abs(self)
+    }
+    #[inline(always)]
+    fn frexp_sqrt2(self) -> (Self, Self) {
+        let b = self.to_bits();
+        let m = f32::from_bits((b & 0x007f_ffff) | 0x3f80_0000);
+        let e = ((b >> 23) & 0xff) as i32 - 127;
+        if m > core::f32::consts::SQRT_2 {
+            (m * 0.5, (e + 1) as f32)
+        } else {
+            (m, e as f32)
+        }
+    }
+    #[inline(always)]
     fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
         if self > o { a } else { b }
     }
@@ -177,6 +196,25 @@ macro_rules! impl_lanes_wide {
                 let zero = <$v>::splat(0.0);
                 self.simd_gt(zero)
                     .select(self, self.is_nan().select(self, zero))
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$v>::abs(self)
+            }
+            #[inline(always)]
+            fn frexp_sqrt2(self) -> (Self, Self) {
+                type U = <$v as Lanes>::Bits;
+                let b: U = wide::bytemuck::cast(self);
+                let m: $v =
+                    wide::bytemuck::cast((b & U::splat(0x007f_ffff)) | U::splat(0x3f80_0000));
+                let e = <$v>::unit_from_bits(b.unbounded_shr_scalar(15) & U::splat(0xff << 8))
+                    * <$v>::splat(16_777_216.0)
+                    - <$v>::splat(127.0);
+                let big = m.simd_gt(<$v>::splat(core::f32::consts::SQRT_2));
+                (
+                    big.select(m * <$v>::splat(0.5), m),
+                    big.select(e + <$v>::splat(1.0), e),
+                )
             }
             #[inline(always)]
             fn select_gt(self, o: Self, a: Self, b: Self) -> Self {

@@ -286,8 +286,15 @@ impl StatsAcc {
 /// Vectors summed in `f32` lanes before a flush to the `f64` totals.
 const FLUSH_EVERY: u32 = 64;
 
+/// Sub-histograms of a [`SimdBatch`]: lane `i` counts into copy `i mod 4`, so runs of
+/// equal bins (ReLU zeros, saturated sigmoids) make four independent increment chains
+/// instead of one chain through a single counter.
+const SUB_HISTOGRAMS: usize = 4;
+
 /// The SIMD side of an accumulator: lane sums that flush into a [`StatsAcc`].
 pub(crate) struct SimdBatch {
+    sub: Vec<u32>,
+    stride: usize,
     p1: f32x16,
     p2: f32x16,
     pre_pending: u64,
@@ -301,7 +308,10 @@ pub(crate) struct SimdBatch {
 
 impl SimdBatch {
     pub(crate) fn new(acc: &StatsAcc) -> SimdBatch {
+        let stride = acc.slots.len();
         SimdBatch {
+            sub: vec![0; SUB_HISTOGRAMS * stride],
+            stride,
             p1: f32x16::splat(0.0),
             p2: f32x16::splat(0.0),
             pre_pending: 0,
@@ -336,8 +346,8 @@ impl SimdBatch {
         if let Some(s) = acc.saturation {
             acc.saturated += (count_lt(y, s.lo) + count_gt(y, s.hi)) as u64;
         }
-        for s in acc.binning.slots16(y) {
-            acc.slots[s as usize] += 1;
+        for (i, s) in acc.binning.slots16(y).into_iter().enumerate() {
+            self.sub[(i % SUB_HISTOGRAMS) * self.stride + s as usize] += 1;
         }
         self.pending += 1;
         if self.pending == FLUSH_EVERY {
@@ -350,6 +360,12 @@ impl SimdBatch {
     pub(crate) fn flush(&mut self, acc: &mut StatsAcc) {
         if self.pending == 0 {
             return;
+        }
+        for copy in self.sub.chunks_exact_mut(self.stride) {
+            for (a, c) in acc.slots.iter_mut().zip(copy.iter_mut()) {
+                *a += *c as u64;
+                *c = 0;
+            }
         }
         acc.pre_n += self.pre_pending;
         acc.pre_s1 += self.p1.as_array().iter().map(|&v| v as f64).sum::<f64>();
@@ -380,12 +396,12 @@ pub fn mean_std(xs: &[f32]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// √(mean(x²)) in `f64`.
+/// √(mean(x²)): `f32x16` lane sums flushed to `f64` every 64 vectors.
 pub fn rms(xs: &[f32]) -> f64 {
     if xs.is_empty() {
         return 0.0;
     }
-    (xs.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / xs.len() as f64).sqrt()
+    (Summary::of_seq(xs).sum_sq / xs.len() as f64).sqrt()
 }
 
 /// Count, mean, population std, min and max of a buffer.

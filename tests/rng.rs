@@ -48,13 +48,13 @@ fn every_lane_reproduces_rand_xoshiro_bit_for_bit() {
             let a = block_words(&simd.next_block());
             let b = scalar.next_block();
             assert_eq!(a, b, "SIMD and scalar lanes differ at step {step}");
-            for (l, r) in refs.iter_mut().enumerate() {
-                let x = r.next_u64();
-                assert_eq!(
-                    (b[2 * l] as u64) | ((b[2 * l + 1] as u64) << 32),
-                    x,
-                    "lane {l} step {step}"
-                );
+            // Words i and 16 + i: lane i/2's first and second output of the block.
+            for half in 0..2 {
+                for (l, r) in refs.iter_mut().enumerate() {
+                    let x = r.next_u64();
+                    let (lo, hi) = (b[16 * half + 2 * l] as u64, b[16 * half + 2 * l + 1] as u64);
+                    assert_eq!(lo | (hi << 32), x, "lane {l} block {step} step {half}");
+                }
             }
         }
     }
@@ -64,7 +64,7 @@ fn every_lane_reproduces_rand_xoshiro_bit_for_bit() {
 fn seeding_rule_is_pinned() {
     // A changed stream is a breaking change: these are the first lane states of the rule.
     let k = StreamKey::new(7, 0);
-    let got = [k.lane_state(0, 0), k.lane_state(0, 15), k.lane_state(3, 0)];
+    let got = [k.lane_state(0, 0), k.lane_state(0, 7), k.lane_state(3, 0)];
     let want: [[u64; 4]; 3] = PINNED_STATES;
     assert_eq!(got, want);
 }
@@ -99,10 +99,10 @@ const PINNED_STATES: [[u64; 4]; 3] = [
         16921452234796491463,
     ],
     [
-        14326690634765183718,
-        12644638189672179739,
-        3924136396905838110,
-        10876359227739155364,
+        13137234580263421340,
+        7271800067667061688,
+        1184856255396211206,
+        14906385476580695872,
     ],
     [
         4864450744478829193,

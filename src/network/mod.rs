@@ -288,59 +288,88 @@ pub fn forward_backward<K: Kernels>(
     act: Activation,
     k: &K,
 ) -> (Vec<LayerStats>, Vec<Vec<f32>>) {
-    let (n, width) = (cfg.batch, cfg.width);
+    let (n, width, layers) = (cfg.batch, cfg.width, cfg.layers);
     let size = n * width;
-    // h[0] = X; h[l], d[l-1] for layers 1..=L.
-    let mut h: Vec<Vec<f32>> = vec![x.to_vec()];
-    let mut d: Vec<Vec<f32>> = Vec::with_capacity(cfg.layers);
-    let mut acts: Vec<StatsAcc> = Vec::with_capacity(cfg.layers);
-    for wl in &weights.w {
-        let mut hl = vec![0f32; size];
-        let mut dl = vec![0f32; size];
-        let mut acc = stats_for(act, cfg.bins);
-        k.forward_layer(
-            h.last().expect("h₀ exists"),
-            wl,
-            n,
-            width,
-            act,
-            &mut hl,
-            &mut dl,
-            &mut acc,
-        );
-        h.push(hl);
-        d.push(dl);
-        acts.push(acc);
-    }
-    // Backward from ∂L/∂h_L = 1/batch.
-    let mut g = vec![1.0 / n as f32; size];
-    let mut grad = vec![(0.0, 0.0); cfg.layers];
-    let mut dws = vec![Vec::new(); cfg.layers];
-    for l in (0..cfg.layers).rev() {
-        let mut dw = vec![0f32; width * width];
-        let delta: Vec<f32> = g.iter().zip(&d[l]).map(|(a, b)| a * b).collect();
-        let dv = MatRef::row_major(&delta, n, width).expect(SHAPES_OK);
-        let hp = MatRef::row_major(&h[l], n, width).expect(SHAPES_OK);
-        k.matmul(
-            hp.t(),
-            dv,
-            &mut MatMut::row_major(&mut dw, width, width).expect(SHAPES_OK),
-        );
-        grad[l] = (crate::stats::rms(&delta), crate::stats::rms(&dw));
-        if l > 0 {
-            let wt = MatRef::row_major(&weights.w[l], width, width)
-                .expect(SHAPES_OK)
-                .t();
-            k.matmul(
-                dv,
-                wt,
-                &mut MatMut::row_major(&mut g, n, width).expect(SHAPES_OK),
+    with_workspace((2 * layers + 3) * size, |ws| {
+        // h_0 … h_L, f′(a_1) … f′(a_L), ∂L/∂h and δ: every buffer is fully written before it is read.
+        let (hs, rest) = ws.split_at_mut((layers + 1) * size);
+        let (ds, rest) = rest.split_at_mut(layers * size);
+        let (g, delta) = rest.split_at_mut(size);
+        hs[..size].copy_from_slice(x);
+        let mut acts: Vec<StatsAcc> = Vec::with_capacity(layers);
+        for (l, wl) in weights.w.iter().enumerate() {
+            let (prev, cur) = hs.split_at_mut((l + 1) * size);
+            let mut acc = stats_for(act, cfg.bins);
+            k.forward_layer(
+                &prev[l * size..],
+                wl,
+                n,
+                width,
+                act,
+                &mut cur[..size],
+                &mut ds[l * size..(l + 1) * size],
+                &mut acc,
             );
+            acts.push(acc);
         }
-        dws[l] = dw;
-    }
-    let stats = acts
-        .iter()
+        // Backward from ∂L/∂h_L = 1/batch.
+        g.fill(1.0 / n as f32);
+        let mut grad = vec![(0.0, 0.0); layers];
+        let mut dws = vec![Vec::new(); layers];
+        for l in (0..layers).rev() {
+            for ((o, a), b) in delta
+                .iter_mut()
+                .zip(g.iter())
+                .zip(&ds[l * size..(l + 1) * size])
+            {
+                *o = a * b;
+            }
+            let mut dw = vec![0f32; width * width];
+            let dv = MatRef::row_major(delta, n, width).expect(SHAPES_OK);
+            let hp = MatRef::row_major(&hs[l * size..(l + 1) * size], n, width).expect(SHAPES_OK);
+            k.matmul(
+                hp.t(),
+                dv,
+                &mut MatMut::row_major(&mut dw, width, width).expect(SHAPES_OK),
+            );
+            grad[l] = (crate::stats::rms(delta), crate::stats::rms(&dw));
+            if l > 0 {
+                let wt = MatRef::row_major(&weights.w[l], width, width)
+                    .expect(SHAPES_OK)
+                    .t();
+                k.matmul(
+                    dv,
+                    wt,
+                    &mut MatMut::row_major(g, n, width).expect(SHAPES_OK),
+                );
+            }
+            dws[l] = dw;
+        }
+        (assemble(weights, &acts, &grad), dws)
+    })
+}
+
+thread_local! {
+    static WORKSPACE: std::cell::RefCell<Vec<f32>> = std::cell::RefCell::default();
+}
+
+/// Runs `f` on a per-thread buffer of `len` floats, reused across runs: the
+/// experiment's 2–5 MB of activations are then allocated (and page-faulted) once
+/// per thread, not once per run. A nested call gets a fresh buffer.
+fn with_workspace<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    WORKSPACE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut v) => {
+            if v.len() < len {
+                v.resize(len, 0.0);
+            }
+            f(&mut v[..len])
+        }
+        Err(_) => f(&mut vec![0.0; len]),
+    })
+}
+
+fn assemble(weights: &Weights, acts: &[StatsAcc], grad: &[(f64, f64)]) -> Vec<LayerStats> {
+    acts.iter()
         .enumerate()
         .map(|(l, acc)| {
             let s: ActStats = acc.finish();
@@ -362,6 +391,5 @@ pub fn forward_backward<K: Kernels>(
                 lsuv_iterations: weights.lsuv_iterations.as_ref().map(|v| v[l]),
             }
         })
-        .collect();
-    (stats, dws)
+        .collect()
 }

@@ -1,11 +1,12 @@
 //! Uniform, normal and truncated-normal `f32` samplers over the [`rng`](crate::rng) lanes.
 //!
 //! Each distribution is a [`Transform`] from random words to floats, written
-//! once over [`Lanes`] (see [`uniform`], [`normal`], [`truncated`]). A step of
-//! the 16-lane generator gives 32 words `w[0..32]`; the transform maps the pair
-//! `(w[i], w[16 + i])` to the outputs `(out[i], out[16 + i])` for `i < 16`. The
-//! SIMD path does this with two `f32x16`, the scalar twin with 16 pairs of
-//! `f32`: the same algorithm, lane by lane.
+//! once over [`Lanes`] (see [`uniform`], [`normal`], [`truncated`]). A block
+//! of the 8-lane generator (two steps) gives 32 words `w[0..32]`; the transform
+//! maps the pair `(w[i], w[16 + i])` (one lane, consecutive steps) to the
+//! outputs `(out[i], out[16 + i])` for `i < 16`. The SIMD path does this with
+//! two `f32x16`, the scalar twin with 16 pairs of `f32`: the same algorithm,
+//! lane by lane.
 //!
 //! # Chunks and threads
 //! An output buffer is cut into chunks of [`CHUNK`] floats; chunk `c` is filled
@@ -24,7 +25,7 @@ pub mod normal;
 pub mod truncated;
 pub mod uniform;
 
-use crate::rng::{BlockRng, ScalarXoshiro, SimdXoshiro, StreamKey, WORDS_PER_STEP};
+use crate::rng::{BlockRng, ScalarXoshiro, SimdXoshiro, StreamKey, WORDS_PER_BLOCK};
 use crate::simd::Lanes;
 use rayon::prelude::*;
 use wide::f32x16;
@@ -36,8 +37,8 @@ pub use uniform::Uniform;
 /// Floats per chunk: each chunk has its own generator. 2¹⁶ floats (256 KiB)
 /// keeps a chunk in L2 and gives rayon 16 tasks per million values.
 pub const CHUNK: usize = 1 << 16;
-/// Floats per generator step.
-pub const BLOCK: usize = WORDS_PER_STEP;
+/// Floats per generator block.
+pub const BLOCK: usize = WORDS_PER_BLOCK;
 const HALF: usize = BLOCK / 2;
 
 /// Maps random words to floats, pairwise, for any lane width.
@@ -48,7 +49,7 @@ pub trait Transform: Sync {
 
 /// A generator that can run a [`Transform`] over one step of its lanes.
 pub trait BlockFill: BlockRng {
-    /// Steps the generator once and writes 32 floats.
+    /// Draws one block and writes 32 floats.
     fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]);
 }
 
