@@ -8,8 +8,14 @@
 //!
 //! Each function is written once over [`Lanes`]: [`Activation::apply_simd`]
 //! runs it on `f32x16`, and the scalar twin [`Activation::apply_scalar`] on
-//! `f32` with the standard library's `exp`. [`Activation::apply_naive`] is the
+//! `f32`, with the same [`exp`] polynomial. [`Activation::apply_naive`] is the
 //! textbook formula with `f32::exp` / `f32::tanh`, the benchmark baseline.
+//!
+//! [`exp`] is Cephes' `expf`: `n = round(x·log₂e)`, `r = x − n·ln 2` (Cody–Waite,
+//! |r| ≤ ½ ln 2), `eʳ ≈ 1 + r + r²·P(r)` with a degree-5 `P`, scaled by `2ⁿ`
+//! from the exponent bits. The input is clamped to [−88, 89] first: below,
+//! `2ⁿ` is +0; above, +∞; so σ(±∞) and tanh(±∞) come out exact without
+//! special cases, and NaN is restored at the end.
 //! Derivatives are taken from the output `y = f(x)` (and from `x` for ReLU), so
 //! a layer can keep f′(a) without a second pass.
 //!
@@ -48,6 +54,22 @@ impl core::fmt::Display for UnknownActivation {
 }
 impl std::error::Error for UnknownActivation {}
 
+/// eˣ (Cephes `expf`, see the module doc): relative error about 1 ulp on
+/// [−87, 88], +0 below about −87.7 (where eˣ < 2⁻¹²⁶) and +∞ above 88.8; NaN passes through.
+#[inline(always)]
+pub fn exp<V: Lanes>(x: V) -> V {
+    let z = x.max(V::splat(-88.0)).min(V::splat(89.0));
+    let n = (z * V::splat(core::f32::consts::LOG2_E)).round();
+    let r = n.mul_add(V::splat(-0.693_359_4), z);
+    let r = n.mul_add(V::splat(2.121_944_4e-4), r);
+    let mut p = V::splat(1.987_569_1e-4);
+    for c in [1.398_2e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1] {
+        p = p.mul_add(r, V::splat(c));
+    }
+    let e = (r * r).mul_add(p, r) + V::splat(1.0);
+    (e * n.pow2i()).keep_nan(x)
+}
+
 /// Elements per rayon task in the parallel paths.
 pub const PAR_CHUNK: usize = 1 << 15;
 
@@ -79,11 +101,11 @@ impl Activation {
     pub fn eval<V: Lanes>(self, x: V) -> V {
         let one = V::splat(1.0);
         match self {
-            Activation::Sigmoid => one / (one + (-x).exp()),
+            Activation::Sigmoid => (one / (one + exp(-x))).keep_nan(x),
             Activation::Tanh => {
                 // 1 − 2/(e^{2x}+1) loses relative accuracy near 0, so small |x| use x·(odd poly);
                 // selection keeps NaN (NaN > t is false → poly branch, which propagates NaN).
-                let e = (x + x).exp();
+                let e = exp(x + x);
                 let big = one - V::splat(2.0) / (e + one);
                 let x2 = x * x;
                 // tanh x = x(1 − x²/3 + 2x⁴/15 − 17x⁶/315 + 62x⁸/2835), |x| ≤ 0.0625: error < 1e-12

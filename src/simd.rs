@@ -51,6 +51,13 @@ pub trait Lanes:
     fn max0(self) -> Self;
     /// |x|.
     fn abs(self) -> Self;
+    /// Round to nearest integer (ties to even).
+    fn round(self) -> Self;
+    /// 2ⁿ for an integral `n` in [−127, 128], built from the exponent bits:
+    /// n = −127 gives +0 and n = 128 gives +∞.
+    fn pow2i(self) -> Self;
+    /// `src` where `src` is NaN, else `self`.
+    fn keep_nan(self, src: Self) -> Self;
     /// For a positive normal `x`: `(m, e)` with `x = m·2^e`, `m ∈ [√½, √2)`, `e` integral.
     fn frexp_sqrt2(self) -> (Self, Self);
     /// Lanes where `self > o` take `a`, others `b`.
@@ -122,6 +129,18 @@ impl Lanes for f32 {
     #[inline(always)]
     fn abs(self) -> Self {
         f32::abs(self)
+    }
+    #[inline(always)]
+    fn round(self) -> Self {
+        f32::round_ties_even(self)
+    }
+    #[inline(always)]
+    fn pow2i(self) -> Self {
+        f32::from_bits(((self as i32 + 127) as u32) << 23)
+    }
+    #[inline(always)]
+    fn keep_nan(self, src: Self) -> Self {
+        if src.is_nan() { src } else { self }
     }
     #[inline(always)]
     fn frexp_sqrt2(self) -> (Self, Self) {
@@ -200,6 +219,22 @@ macro_rules! impl_lanes_wide {
             #[inline(always)]
             fn abs(self) -> Self {
                 <$v>::abs(self)
+            }
+            #[inline(always)]
+            fn round(self) -> Self {
+                <$v>::round_ties_even(self)
+            }
+            #[inline(always)]
+            fn pow2i(self) -> Self {
+                type U = <$v as Lanes>::Bits;
+                // (n + 127) · 2²³ is exact in f32 for these n; its bits are the biased exponent.
+                let biased = (self + <$v>::splat(127.0)) * <$v>::splat(8_388_608.0);
+                let b: U = wide::bytemuck::cast(biased.round_int());
+                wide::bytemuck::cast(b)
+            }
+            #[inline(always)]
+            fn keep_nan(self, src: Self) -> Self {
+                src.is_nan().select(src, self)
             }
             #[inline(always)]
             fn frexp_sqrt2(self) -> (Self, Self) {
