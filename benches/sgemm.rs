@@ -58,7 +58,9 @@ fn peak_fma(c: &mut Criterion) {
         b.iter(|| black_box(peak::fma_loop(black_box(1.0001))))
     });
     let threads = rayon::current_num_threads() as u64;
-    g.throughput(Throughput::Elements(peak::FLOP_PER_CALL * threads));
+    g.throughput(Throughput::Elements(
+        peak::FLOP_PER_CALL * peak::PAR_REPEAT as u64 * threads,
+    ));
     g.bench_function(BenchmarkId::new("fma_f32", "par"), |b| {
         b.iter(|| black_box(peak::fma_loop_par(black_box(1.0001))))
     });

@@ -63,7 +63,13 @@ pub fn exp<V: Lanes>(x: V) -> V {
     let r = n.mul_add(V::splat(-0.693_359_4), z);
     let r = n.mul_add(V::splat(2.121_944_4e-4), r);
     let mut p = V::splat(1.987_569_1e-4);
-    for c in [1.398_2e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1] {
+    for c in [
+        1.398_2e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        5.000_000_1e-1,
+    ] {
         p = p.mul_add(r, V::splat(c));
     }
     let e = (r * r).mul_add(p, r) + V::splat(1.0);

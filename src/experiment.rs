@@ -276,47 +276,58 @@ pub fn run_with<K: Kernels>(cfg: &ExperimentConfig, k: &K) -> Result<Vec<Run>, C
         .collect()
 }
 
-/// A one-line reading of a run, in the seed's terms.
+/// A one-line reading of a run, in the seed's terms: first the activations
+/// (saturated, collapsed, shrinking or growing by a factor per layer outside
+/// [0.8, 1.25]), then the gradients (vanishing or exploding when layer 1's
+/// weight-gradient RMS is 10³ times below or above layer L's); "healthy" when
+/// neither applies.
 pub fn verdict(act: Activation, layers: &[LayerStats]) -> String {
     let (Some(first), Some(last)) = (layers.first(), layers.last()) else {
         return "no layers".into();
     };
-    let grad_ratio = first.weight_grad_rms / last.weight_grad_rms;
-    let mut parts: Vec<String> = Vec::new();
+    let depth = layers.len().saturating_sub(1).max(1) as f64;
+    let per_layer = (last.std / first.std).powf(1.0 / depth);
     let mean_sat = layers
         .iter()
         .filter_map(|l| l.saturation_fraction)
         .sum::<f64>()
         / layers.len() as f64;
-    match act {
-        Activation::Sigmoid | Activation::Tanh if mean_sat > 0.3 => parts.push(format!(
+    let centre = if last.mean.abs() < 0.005 {
+        0.0
+    } else {
+        last.mean
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if matches!(act, Activation::Sigmoid | Activation::Tanh) && mean_sat > 0.3 {
+        parts.push(format!(
             "saturated ({:.0}% of outputs within 0.01 of an asymptote)",
             100.0 * mean_sat
-        )),
-        Activation::Sigmoid if last.std < 0.02 => parts.push(format!(
-            "collapsed to {:.2} (layer-{} std {:.1e})",
-            last.mean, last.layer, last.std
-        )),
-        Activation::Tanh | Activation::Relu if last.std < 0.02 => parts.push(format!(
-            "collapsed to {:.2} (layer-{} std {:.1e})",
-            last.mean, last.layer, last.std
-        )),
-        _ => {}
-    }
-    if parts.is_empty() && layers.len() > 1 && last.std < 0.5 * first.std {
-        let r = (last.std / first.std).powf(1.0 / (layers.len() - 1) as f64);
-        parts.push(format!("shrinking (std ×{r:.2} per layer)"));
-    }
-    if parts.is_empty() && layers.len() > 1 && last.std > 2.0 * first.std {
-        let r = (last.std / first.std).powf(1.0 / (layers.len() - 1) as f64);
-        parts.push(format!("growing (std ×{r:.2} per layer)"));
-    }
-    if grad_ratio < 1e-3 || first.weight_grad_rms < 1e-7 {
+        ));
+    } else if last.std < 0.02 {
         parts.push(format!(
-            "vanishing gradient (layer-1 weight-grad RMS 10^{:.1})",
-            first.weight_grad_rms.log10()
+            "collapsed to {centre:.2} (layer-{} std {:.1e})",
+            last.layer, last.std
+        ));
+    } else if layers.len() > 1 && per_layer < 0.8 {
+        parts.push(format!("shrinking (std ×{per_layer:.2} per layer)"));
+    } else if layers.len() > 1 && per_layer > 1.25 {
+        parts.push(format!("growing (std ×{per_layer:.2} per layer)"));
+    }
+    let grad_ratio = first.weight_grad_rms / last.weight_grad_rms;
+    if grad_ratio < 1e-3 || first.weight_grad_rms < 1e-7 {
+        if parts.is_empty() {
+            parts.push("spread kept".into());
+        }
+        parts.push(format!(
+            "vanishing gradient (layer-1 weight-grad RMS 10^{:.1}, 10^{:.1} of layer {})",
+            first.weight_grad_rms.log10(),
+            grad_ratio.log10(),
+            last.layer
         ));
     } else if grad_ratio > 1e3 {
+        if parts.is_empty() {
+            parts.push("spread kept".into());
+        }
         parts.push(format!(
             "exploding gradient (layer-1 weight-grad RMS 10^{:.1})",
             first.weight_grad_rms.log10()

@@ -36,10 +36,19 @@ pub fn fma_loop(x: f32) -> f32 {
         .fold(0.0, |s, a| s + a.as_array().iter().sum::<f32>())
 }
 
-/// [`fma_loop`] once on every thread of the rayon pool.
+/// [`fma_loop`] calls per thread in [`fma_loop_par`], so that waking the pool
+/// (tens of µs) is small against the work.
+pub const PAR_REPEAT: usize = 256;
+
+/// [`PAR_REPEAT`] calls of [`fma_loop`] on every thread of the rayon pool:
+/// `FLOP_PER_CALL · PAR_REPEAT` FLOP per thread.
 pub fn fma_loop_par(x: f32) -> f32 {
     (0..rayon::current_num_threads())
         .into_par_iter()
-        .map(|i| fma_loop(x + i as f32 * 1e-9))
+        .map(|i| {
+            (0..PAR_REPEAT)
+                .map(|r| fma_loop(x + (i * PAR_REPEAT + r) as f32 * 1e-9))
+                .sum::<f32>()
+        })
         .sum()
 }

@@ -242,6 +242,8 @@ macro_rules! impl_lanes_wide {
                 let b: U = wide::bytemuck::cast(self);
                 let m: $v =
                     wide::bytemuck::cast((b & U::splat(0x007f_ffff)) | U::splat(0x3f80_0000));
+                // The biased exponent, placed at bits 8..16 so that `unit_from_bits` (which
+                // converts `w >> 8`) turns it into exponent·2⁻²⁴; the ×2²⁴ below is exact.
                 let e = <$v>::unit_from_bits(b.unbounded_shr_scalar(15) & U::splat(0xff << 8))
                     * <$v>::splat(16_777_216.0)
                     - <$v>::splat(127.0);

@@ -131,6 +131,8 @@ fn gradient_plot(act: Activation, runs: &[&Run], path: &Path) -> Result<(), Stri
         .x_desc("layer")
         .y_desc("RMS of dL/dW")
         .x_labels(layers)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0e}"))
         .draw()
         .map_err(err)?;
     for (i, run) in runs.iter().enumerate() {

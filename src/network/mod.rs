@@ -176,6 +176,7 @@ impl Kernels for Fast {
         d: &mut [f32],
         acc: &mut StatsAcc,
     ) {
+        debug_assert_eq!(h.len(), rows * width);
         let packed = PackedB::new(MatRef::row_major(w, width, width).expect(SHAPES_OK));
         let block = ROW_BLOCK * width;
         let parts: Vec<StatsAcc> = h
@@ -202,7 +203,6 @@ impl Kernels for Fast {
         for p in &parts {
             acc.merge(p);
         }
-        let _ = rows;
     }
     fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut) {
         gemm::sgemm_par(1.0, a, b, 0.0, c).expect(SHAPES_OK);
