@@ -178,12 +178,9 @@ impl BlockRng for SimdXoshiro {
     type Block = [u32x16; 2];
 
     fn new(key: StreamKey, chunk: u64) -> Self {
-        let mut words = [[0u64; LANES]; 4];
-        for lane in 0..LANES {
-            for (w, v) in key.lane_state(chunk, lane).iter().enumerate() {
-                words[w][lane] = *v;
-            }
-        }
+        // Structure of arrays: register w holds state word w of every lane.
+        let states: [[u64; 4]; LANES] = core::array::from_fn(|lane| key.lane_state(chunk, lane));
+        let words: [[u64; LANES]; 4] = core::array::from_fn(|w| states.map(|st| st[w]));
         SimdXoshiro {
             s: words.map(u64x8::new),
         }
