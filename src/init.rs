@@ -28,6 +28,22 @@
 //! (Keras/JAX HWIO): with receptive field `R = k₁·…·k_r`,
 //! `fan_in = in·R` and `fan_out = out·R`.
 //!
+//! # Example
+//! ```
+//! use weightinit::init::{Fans, Init};
+//! use weightinit::rng::StreamKey;
+//! use weightinit::sample::Path;
+//!
+//! let he = Init::parse("kaiming_uniform")?; // an alias of he_uniform
+//! let fans = Fans::from_shape(&[3, 3, 64, 128])?; // fan_in = 3·3·64 = 576
+//! assert!((he.variance(fans) - 2.0 / 576.0).abs() < 1e-12);
+//! let mut w = vec![0f32; 3 * 3 * 64 * 128];
+//! he.fill(fans, StreamKey::new(7, 0), &mut w, Path::SimdPar)?;
+//! let bound = (6.0f32 / 576.0).sqrt();
+//! assert!(w.iter().all(|x| x.abs() <= bound));
+//! # Ok::<(), weightinit::init::InitError>(())
+//! ```
+//!
 //! # Gains
 //! [`Gain::for_nonlinearity`] follows PyTorch's `calculate_gain`: linear and
 //! sigmoid 1, tanh 5/3, relu √2, leaky_relu(s) √(2/(1+s²)), selu 3/4.

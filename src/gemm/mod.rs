@@ -16,6 +16,20 @@
 //! (`n < PACK_A_MIN_N`) A is read in place rather than packed, since packing
 //! it would cost as much as the product saves.
 //!
+//! # Example
+//! ```
+//! use weightinit::gemm::{sgemm, MatMut, MatRef};
+//!
+//! // C (2×2) ← A (2×3) · Bᵀ, where B is stored 2×3 row-major: the transpose is a view.
+//! let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+//! let b = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
+//! let mut c = [f32::NAN; 4]; // β = 0 ignores C, NaN included
+//! let bt = MatRef::row_major(&b, 2, 3)?.t();
+//! sgemm(1.0, MatRef::row_major(&a, 2, 3)?, bt, 0.0, &mut MatMut::row_major(&mut c, 2, 2)?)?;
+//! assert_eq!(c, [4.0, 2.0, 10.0, 5.0]);
+//! # Ok::<(), weightinit::gemm::GemmError>(())
+//! ```
+//!
 //! # Determinism
 //! K is never split across threads, and every element of C is summed by the
 //! same FMA sequence over `p = 0..k` whichever thread computes its tile, so
