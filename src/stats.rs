@@ -324,13 +324,26 @@ impl SimdBatch {
         }
     }
 
-    /// Adds 16 outputs `y = f(x)` and their pre-activations `x`.
+    /// Adds 16 pre-activations to their moments (flushed every [`FLUSH_EVERY`] vectors).
     #[inline(always)]
-    pub(crate) fn push_layer(&mut self, acc: &mut StatsAcc, x: f32x16, y: f32x16) {
+    pub(crate) fn push_pre(&mut self, acc: &mut StatsAcc, x: f32x16) {
         self.p1 += x;
         self.p2 = x.mul_add(x, self.p2);
         self.pre_pending += 16;
-        self.push(acc, y);
+        if self.pre_pending == 16 * FLUSH_EVERY as u64 {
+            self.flush_pre(acc);
+        }
+    }
+
+    /// Moves the pre-activation lane sums into the `f64` totals.
+    #[inline]
+    fn flush_pre(&mut self, acc: &mut StatsAcc) {
+        acc.pre_n += self.pre_pending;
+        acc.pre_s1 += self.p1.as_array().iter().map(|&v| v as f64).sum::<f64>();
+        acc.pre_s2 += self.p2.as_array().iter().map(|&v| v as f64).sum::<f64>();
+        self.p1 = f32x16::splat(0.0);
+        self.p2 = f32x16::splat(0.0);
+        self.pre_pending = 0;
     }
 
     /// Adds 16 values.
@@ -358,6 +371,9 @@ impl SimdBatch {
     /// Moves the lane sums into the `f64` totals.
     #[inline]
     pub(crate) fn flush(&mut self, acc: &mut StatsAcc) {
+        if self.pre_pending > 0 {
+            self.flush_pre(acc);
+        }
         if self.pending == 0 {
             return;
         }
@@ -367,12 +383,6 @@ impl SimdBatch {
                 *c = 0;
             }
         }
-        acc.pre_n += self.pre_pending;
-        acc.pre_s1 += self.p1.as_array().iter().map(|&v| v as f64).sum::<f64>();
-        acc.pre_s2 += self.p2.as_array().iter().map(|&v| v as f64).sum::<f64>();
-        self.p1 = f32x16::splat(0.0);
-        self.p2 = f32x16::splat(0.0);
-        self.pre_pending = 0;
         acc.s1 += self.s1.as_array().iter().map(|&v| v as f64).sum::<f64>();
         acc.s2 += self.s2.as_array().iter().map(|&v| v as f64).sum::<f64>();
         acc.min = self.min.as_array().iter().fold(acc.min, |m, &v| m.min(v));

@@ -1,10 +1,13 @@
 //! The fused layer epilogue: activation, derivative and statistics in one pass.
 //!
-//! For each 16 pre-activations `x` (hot in L1 right after the GEMM wrote
-//! them): `y = f(x)` overwrites `x`, `f′(x)` goes to the derivative buffer
-//! kept for the backward pass, and `y` (with `x`) feeds the statistics lanes.
-//! [`unfused`] does the same work in three passes, so the benchmark can
-//! measure what fusion buys.
+//! The layer's output is walked in tiles of [`TILE`] floats (4 KiB, hot in
+//! L1 right after the GEMM wrote them). Per tile, one loop computes `y = f(x)`
+//! over `x`, writes `f′(x)` to the derivative buffer kept for the backward
+//! pass, and sums the pre-activation moments; a second loop feeds `y`, still in
+//! L1, to the statistics lanes. One loop doing all of it spilled registers on
+//! AVX2 (16 `ymm`) and measured slower than three whole-buffer passes;
+//! [`unfused`] keeps those three passes, so the benchmark measures what the
+//! tiling buys.
 #![forbid(unsafe_code)]
 
 use crate::activation::Activation;
@@ -18,50 +21,59 @@ pub fn fused(act: Activation, a: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) 
         d.len(),
         "activation and derivative buffers differ in length"
     );
-    match act {
-        Activation::Sigmoid => fused_body(Activation::Sigmoid, a, d, acc),
-        Activation::Tanh => fused_body(Activation::Tanh, a, d, acc),
-        Activation::Relu => fused_body(Activation::Relu, a, d, acc),
-    }
+    fused_body(act, a, d, acc);
 }
 
-#[inline(always)]
+/// Floats per tile of the fused epilogue: 64 vectors, so each lane sums at
+/// most 64 values in `f32` before the statistics flush them to `f64`.
+pub const TILE: usize = 4096;
+
 fn fused_body(act: Activation, a: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) {
     let mut batch = SimdBatch::new(acc);
-    let mut ac = a.chunks_exact_mut(16);
-    let mut dc = d.chunks_exact_mut(16);
-    for (av, dv) in (&mut ac).zip(&mut dc) {
-        let x = f32x16::from(&*av);
-        let y = act.eval(x);
-        av.copy_from_slice(y.as_array());
-        dv.copy_from_slice(act.derivative_from(x, y).as_array());
-        batch.push_layer(acc, x, y);
+    for (ta, td) in a.chunks_mut(TILE).zip(d.chunks_mut(TILE)) {
+        passes(act, ta, td, &mut batch, acc);
     }
     batch.flush(acc);
-    for (av, dv) in ac.into_remainder().iter_mut().zip(dc.into_remainder()) {
-        let x = *av;
-        let y = act.eval::<f32>(x);
-        *av = y;
-        *dv = act.derivative_from::<f32>(x, y);
+}
+
+/// The epilogue's four passes over `a` and `d`: keep x in `d` and sum its
+/// moments, activate `a` in place, turn the kept x into f′(x), and feed the
+/// outputs to the statistics.
+fn passes(
+    act: Activation,
+    a: &mut [f32],
+    d: &mut [f32],
+    batch: &mut SimdBatch,
+    acc: &mut StatsAcc,
+) {
+    d.copy_from_slice(a);
+    let body = a.len() / 16 * 16;
+    for x in d[..body].chunks_exact(16) {
+        batch.push_pre(acc, f32x16::from(x));
+    }
+    let tail_x: Vec<f32> = d[body..].to_vec();
+    act.apply_simd_in_place(a);
+    for (dv, &y) in d.iter_mut().zip(a.iter()) {
+        *dv = act.derivative_from::<f32>(*dv, y);
+    }
+    for y in a[..body].chunks_exact(16) {
+        batch.push(acc, f32x16::from(y));
+    }
+    batch.flush(acc);
+    for (&x, &y) in tail_x.iter().zip(&a[body..]) {
         acc.push_layer(x, y);
     }
 }
 
-/// The same results in three passes: activation, derivative, statistics.
+/// The same passes over the whole buffers, one after another (no tiling).
 pub fn unfused(act: Activation, a: &mut [f32], d: &mut [f32], acc: &mut StatsAcc) {
     assert_eq!(
         a.len(),
         d.len(),
         "activation and derivative buffers differ in length"
     );
-    for (dv, &x) in d.iter_mut().zip(a.iter()) {
-        *dv = x; // keep x for the derivative
-    }
-    act.apply_simd_in_place(a);
-    for (dv, &y) in d.iter_mut().zip(a.iter()) {
-        *dv = act.derivative_from::<f32>(*dv, y);
-    }
-    acc.extend_simd(a);
+    let mut batch = SimdBatch::new(acc);
+    passes(act, a, d, &mut batch, acc);
 }
 
 /// The reference: textbook scalar activation, derivative and statistics.
