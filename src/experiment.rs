@@ -1,7 +1,7 @@
 //! The experiment: the init × activation grid, its configuration, verdicts and JSON schema.
 //!
 //! A run draws X and W_1..W_L, goes forward and backward through
-//! [`network`](crate::network), and keeps each layer's [`LayerStats`]. The grid
+//! [`network`](mod@crate::network), and keeps each layer's [`LayerStats`]. The grid
 //! shares X between runs (same seed), so differences come from the weights.
 //!
 //! # JSON schema (public, version 1)

@@ -13,7 +13,7 @@
 //! from its own generator `(seed, stream, c)` (see the seeding rule in
 //! [`rng`](crate::rng)). [`fill_par`] spreads the chunks over rayon, so the
 //! bytes are identical for any thread count and any chunk → thread assignment,
-//! and equal to the sequential [`fill`].
+//! and equal to the sequential [`fill_seq`].
 //!
 //! # The naive reference
 //! [`naive`] draws the same distributions element by element with rand_distr
