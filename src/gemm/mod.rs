@@ -228,6 +228,7 @@ impl PackedB {
                     kc,
                     nc,
                     &mut dst[off..off + packed_b_len(kc, nc)],
+                    false,
                 );
             }
         }
@@ -329,7 +330,7 @@ fn gemm(
                 let bp: &[f32] = match &b {
                     BSource::View(v) => {
                         let dst = bbuf.get(packed_b_len(kc, nc));
-                        pack_b(v, pc, jc, kc, nc, dst);
+                        pack_b(v, pc, jc, kc, nc, dst, par);
                         dst
                     }
                     BSource::Packed(p) => {

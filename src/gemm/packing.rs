@@ -13,6 +13,7 @@
 
 use super::MatRef;
 use super::archparams::{LANES, MR, NR};
+use rayon::prelude::*;
 use wide::f32x16;
 
 /// A 64-byte aligned, reusable float buffer.
@@ -37,13 +38,6 @@ impl AlignedBuf {
     }
 }
 
-/// Width in floats of B~ panel `q` of a block `nc` wide.
-#[inline]
-pub fn panel_width(nc: usize, q: usize) -> usize {
-    let w = (nc - q * NR).min(NR);
-    w.div_ceil(LANES) * LANES
-}
-
 /// Floats needed for B~ of `kc × nc`.
 pub fn packed_b_len(kc: usize, nc: usize) -> usize {
     let full = nc / NR;
@@ -51,26 +45,32 @@ pub fn packed_b_len(kc: usize, nc: usize) -> usize {
     kc * (full * NR + rest.div_ceil(LANES) * LANES)
 }
 
-/// Packs `B[pc .. pc+kc, jc .. jc+nc]` into `dst` (B~ layout above).
-pub fn pack_b(b: &MatRef, pc: usize, jc: usize, kc: usize, nc: usize, dst: &mut [f32]) {
-    let mut off = 0;
-    for q in 0..nc.div_ceil(NR) {
-        let w = (nc - q * NR).min(NR);
-        let pw = panel_width(nc, q);
-        let panel = &mut dst[off..off + kc * pw];
-        for p in 0..kc {
-            let row = &mut panel[p * pw..(p + 1) * pw];
-            let base = (pc + p) * b.rs + (jc + q * NR) * b.cs;
-            if b.cs == 1 {
-                row[..w].copy_from_slice(&b.data[base..base + w]);
-            } else {
-                for (j, x) in row[..w].iter_mut().enumerate() {
-                    *x = b.data[base + j * b.cs];
-                }
+/// Packs `B[pc .. pc+kc, jc .. jc+nc]` into `dst` (B~ layout above); with
+/// `parallel`, the micro-panels are packed on the rayon pool.
+pub fn pack_b(b: &MatRef, pc: usize, jc: usize, kc: usize, nc: usize, dst: &mut [f32], parallel: bool) {
+    let len = packed_b_len(kc, nc);
+    let panel = |(q, p): (usize, &mut [f32])| pack_b_panel(b, pc, jc + q * NR, kc, (nc - q * NR).min(NR), p);
+    if parallel {
+        dst[..len].par_chunks_mut(kc * NR).enumerate().for_each(panel);
+    } else {
+        dst[..len].chunks_mut(kc * NR).enumerate().for_each(panel);
+    }
+}
+
+/// Packs the `kc × w` block at `(pc, j0)` as one micro-panel of `kc` rows of
+/// `⌈w/LANES⌉·LANES` floats, zero-padded.
+fn pack_b_panel(b: &MatRef, pc: usize, j0: usize, kc: usize, w: usize, panel: &mut [f32]) {
+    let pw = w.div_ceil(LANES) * LANES;
+    for (p, row) in panel.chunks_exact_mut(pw).take(kc).enumerate() {
+        let base = (pc + p) * b.rs + j0 * b.cs;
+        if b.cs == 1 {
+            row[..w].copy_from_slice(&b.data[base..base + w]);
+        } else {
+            for (j, x) in row[..w].iter_mut().enumerate() {
+                *x = b.data[base + j * b.cs];
             }
-            row[w..].fill(0.0);
         }
-        off += kc * pw;
+        row[w..].fill(0.0);
     }
 }
 
