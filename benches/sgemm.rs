@@ -67,5 +67,37 @@ fn peak_fma(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sgemm, peak_fma);
+/// The micro-kernel alone on packed panels that stay in L1: `kc` FMA steps of an
+/// MR × NR tile, no packing and no C traffic. It separates the kernel's speed from
+/// the memory side of the full GEMM.
+fn micro_kernel(c: &mut Criterion) {
+    use weightinit::gemm::archparams::{MR, NR, NV, Vector};
+    let kc = 256;
+    let a: Vec<f32> = (0..MR * kc).map(|i| (i % 7) as f32 * 0.01).collect();
+    let b: Vec<f32> = (0..NR * kc).map(|i| (i % 5) as f32 * 0.01).collect();
+    let mut g = c.benchmark_group("sgemm_kernel");
+    g.throughput(Throughput::Elements((2 * MR * NR * kc) as u64));
+    g.bench_function(
+        BenchmarkId::new("register_tile", format!("{MR}x{NR}x{kc}")),
+        |bch| {
+            bch.iter(|| {
+                // SAFETY: `a` holds MR × kc floats read with strides (1, MR), and `b` holds
+                // kc × NR = kc × NV·LANES floats, exactly what the kernel reads.
+                let acc = unsafe {
+                    weightinit::gemm::kernel::kernel::<Vector, MR, NV>(
+                        kc,
+                        black_box(a.as_ptr()),
+                        1,
+                        MR,
+                        black_box(b.as_ptr()),
+                    )
+                };
+                black_box(acc)
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, sgemm, peak_fma, micro_kernel);
 criterion_main!(benches);

@@ -47,11 +47,24 @@ pub fn packed_b_len(kc: usize, nc: usize) -> usize {
 
 /// Packs `B[pc .. pc+kc, jc .. jc+nc]` into `dst` (B~ layout above); with
 /// `parallel`, the micro-panels are packed on the rayon pool.
-pub fn pack_b(b: &MatRef, pc: usize, jc: usize, kc: usize, nc: usize, dst: &mut [f32], parallel: bool) {
+pub fn pack_b(
+    b: &MatRef,
+    pc: usize,
+    jc: usize,
+    kc: usize,
+    nc: usize,
+    dst: &mut [f32],
+    parallel: bool,
+) {
     let len = packed_b_len(kc, nc);
-    let panel = |(q, p): (usize, &mut [f32])| pack_b_panel(b, pc, jc + q * NR, kc, (nc - q * NR).min(NR), p);
+    let panel = |(q, p): (usize, &mut [f32])| {
+        pack_b_panel(b, pc, jc + q * NR, kc, (nc - q * NR).min(NR), p)
+    };
     if parallel {
-        dst[..len].par_chunks_mut(kc * NR).enumerate().for_each(panel);
+        dst[..len]
+            .par_chunks_mut(kc * NR)
+            .enumerate()
+            .for_each(panel);
     } else {
         dst[..len].chunks_mut(kc * NR).enumerate().for_each(panel);
     }
