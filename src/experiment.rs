@@ -25,6 +25,10 @@ use serde::{Deserialize, Serialize};
 
 /// Largest batch × width the experiment accepts (2²⁶ floats = 256 MiB per buffer).
 pub const MAX_ELEMENTS: usize = 1 << 26;
+/// Largest total of activation buffers, (2·layers + 3)·batch·width floats (4 GiB).
+pub const MAX_WORKSPACE: usize = 1 << 30;
+/// Most histogram bins.
+pub const MAX_BINS: usize = 1 << 20;
 
 /// An initializer of the grid: element-wise or LSUV.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +105,13 @@ pub enum ConfigError {
         /// width.
         width: usize,
     },
+    /// So many layers that the activations would not fit.
+    TooDeep {
+        /// layers.
+        layers: usize,
+    },
+    /// Too many histogram bins.
+    TooManyBins(usize),
     /// An initializer problem.
     Init(InitError),
 }
@@ -115,6 +126,11 @@ impl core::fmt::Display for ConfigError {
                     "batch × width = {batch} × {width} exceeds {MAX_ELEMENTS} values"
                 )
             }
+            ConfigError::TooDeep { layers } => write!(
+                f,
+                "--layers {layers} needs more than {MAX_WORKSPACE} floats of activations at this batch and width"
+            ),
+            ConfigError::TooManyBins(b) => write!(f, "--bins {b} exceeds {MAX_BINS}"),
             ConfigError::Init(e) => write!(f, "{e}"),
         }
     }
@@ -156,6 +172,18 @@ impl ExperimentConfig {
                 batch: net.batch,
                 width: net.width,
             });
+        }
+        let size = net.batch * net.width;
+        let workspace = net
+            .layers
+            .checked_mul(2)
+            .and_then(|l| l.checked_add(3))
+            .and_then(|l| l.checked_mul(size));
+        if workspace.is_none_or(|w| w > MAX_WORKSPACE) {
+            return Err(ConfigError::TooDeep { layers: net.layers });
+        }
+        if net.bins > MAX_BINS {
+            return Err(ConfigError::TooManyBins(net.bins));
         }
         let inits = if inits.is_empty() {
             InitSpec::default_grid()

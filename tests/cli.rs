@@ -93,6 +93,9 @@ fn bad_input_exits_2_naming_the_value() {
     fails_with(&["--bins", "0"], "--bins");
     fails_with(&["--batch", "-5"], "-5");
     fails_with(&["--lsuv-tol", "NaN"], "NaN");
+    fails_with(&["--layers", "1000000000"], "1000000000");
+    fails_with(&["--bins", "99999999999"], "99999999999");
+    fails_with(&["--width", "100000"], "100000");
     fails_with(&["--init", "normal:nan"], "nan");
     fails_with(&["--init", "normal:-1"], "-1");
     fails_with(
