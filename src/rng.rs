@@ -10,8 +10,8 @@
 //! per state word (one `zmm` register on AVX-512, two `ymm` on AVX2, four on
 //! SSE/NEON). Each lane is an independent xoshiro256++ that reproduces
 //! `rand_xoshiro::Xoshiro256PlusPlus` bit for bit from the same state. Eight
-//! lanes keep the whole state in 8 `ymm` registers on AVX2; sixteen lanes
-//! measured 2× slower there, because the state spilled to the stack.
+//! lanes keep the whole state in 8 `ymm` registers on AVX2; with sixteen the
+//! state alone filled all 16 and the generated loop spilled it to the stack.
 //!
 //! A *block* is two steps of all lanes: 16 `u64` read as 32 `u32` words. Word
 //! `2·l` (`2·l + 1`) is the low (high) half of lane `l`'s first output and word
