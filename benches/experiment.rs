@@ -19,7 +19,9 @@ fn one_run<K: Kernels>(k: &K) -> f64 {
     let net = NetConfig::default();
     let x = network::input(&net, k);
     let w = network::init_weights(&net, &Init::parse("he_normal").unwrap(), k).unwrap();
-    network::run(&net, &x, &w, Activation::Relu, k)[4].std
+    network::run(&net, &x, &w, Activation::Relu, k)[4]
+        .activations
+        .std
 }
 
 fn experiments(c: &mut Criterion) {

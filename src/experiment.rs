@@ -9,7 +9,7 @@
 //! {"schema": 1,
 //!  "config": {"batch", "width", "layers", "bins", "seed", "path": "fast"|"naive"},
 //!  "runs": [{"init", "activation", "verdict",
-//!            "layers": [{"layer", "mean", "std", "min", "max", "zero_fraction",
+//!            "layers": [{"layer", "count", "mean", "std", "min", "max", "zero_fraction", "nan_count",
 //!                        "saturation_fraction", "histogram": {"lo", "hi", "counts", "below", "above"},
 //!                        "grad_rms", "weight_grad_rms", "preact_mean", "preact_std",
 //!                        "weight_std", "lsuv_iterations"?}]}]}
@@ -221,16 +221,9 @@ pub struct Run {
 /// The configuration as written to JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConfigOut {
-    /// Inputs per batch.
-    pub batch: usize,
-    /// Units per layer.
-    pub width: usize,
-    /// Layers.
-    pub layers: usize,
-    /// Histogram bins.
-    pub bins: usize,
-    /// Seed.
-    pub seed: u64,
+    /// Network and statistics settings (flattened into the JSON object).
+    #[serde(flatten)]
+    pub net: NetConfig,
     /// `fast` or `naive`.
     pub path: String,
 }
@@ -253,15 +246,10 @@ pub fn run(cfg: &ExperimentConfig) -> Result<Report, ConfigError> {
     } else {
         run_with(cfg, &Fast)?
     };
-    let n = &cfg.net;
     Ok(Report {
         schema: 1,
         config: ConfigOut {
-            batch: n.batch,
-            width: n.width,
-            layers: n.layers,
-            bins: n.bins,
-            seed: n.seed,
+            net: cfg.net,
             path: if cfg.naive { "naive" } else { "fast" }.into(),
         },
         runs,
@@ -314,16 +302,16 @@ pub fn verdict(act: Activation, layers: &[LayerStats]) -> String {
         return "no layers".into();
     };
     let depth = layers.len().saturating_sub(1).max(1) as f64;
-    let per_layer = (last.std / first.std).powf(1.0 / depth);
+    let per_layer = (last.activations.std / first.activations.std).powf(1.0 / depth);
     let mean_sat = layers
         .iter()
-        .filter_map(|l| l.saturation_fraction)
+        .filter_map(|l| l.activations.saturation_fraction)
         .sum::<f64>()
         / layers.len() as f64;
-    let centre = if last.mean.abs() < 0.005 {
+    let centre = if last.activations.mean.abs() < 0.005 {
         0.0
     } else {
-        last.mean
+        last.activations.mean
     };
     let mut parts: Vec<String> = Vec::new();
     if matches!(act, Activation::Sigmoid | Activation::Tanh) && mean_sat > 0.3 {
@@ -331,10 +319,10 @@ pub fn verdict(act: Activation, layers: &[LayerStats]) -> String {
             "saturated ({:.0}% of outputs within 0.01 of an asymptote)",
             100.0 * mean_sat
         ));
-    } else if last.std < 0.02 {
+    } else if last.activations.std < 0.02 {
         parts.push(format!(
             "collapsed to {centre:.2} (layer-{} std {:.1e})",
-            last.layer, last.std
+            last.layer, last.activations.std
         ));
     } else if layers.len() > 1 && per_layer < 0.8 {
         parts.push(format!("shrinking (std ×{per_layer:.2} per layer)"));

@@ -23,7 +23,7 @@ fn mean_std_over_seeds(init: &str, act: Activation, seeds: u64) -> Vec<f64> {
     let mut acc = vec![0.0; 5];
     for s in 0..seeds {
         for (a, l) in acc.iter_mut().zip(layers(init, act, &cfg(1000 + s), &Fast)) {
-            *a += l.std / seeds as f64;
+            *a += l.activations.std / seeds as f64;
         }
     }
     acc
@@ -54,9 +54,13 @@ fn std1_sigmoid_saturates() {
     // Layer-1 std ≈ 0.46 and ≥ 60% of values within 0.05 of 0 or 1 (20 bins of width 0.05).
     let net = NetConfig { bins: 20, ..cfg(1) };
     let ls = layers("normal:1", Activation::Sigmoid, &net, &Fast);
-    assert!((ls[0].std - 0.46).abs() < 0.02, "{}", ls[0].std);
+    assert!(
+        (ls[0].activations.std - 0.46).abs() < 0.02,
+        "{}",
+        ls[0].activations.std
+    );
     for l in &ls {
-        let h = &l.histogram;
+        let h = &l.activations.histogram;
         let edge = (h.counts[0] + h.counts[19]) as f64 / 100_000.0;
         assert!(edge >= 0.6, "layer {}: {edge}", l.layer);
     }
@@ -66,12 +70,17 @@ fn std1_sigmoid_saturates() {
 fn small_normal_sigmoid_collapses_and_gradients_vanish() {
     let ls = layers("normal:0.01", Activation::Sigmoid, &cfg(1), &Fast);
     for l in &ls {
-        assert!(l.std < 0.03, "layer {} std {}", l.layer, l.std);
         assert!(
-            (l.mean - 0.5).abs() < 0.005,
+            l.activations.std < 0.03,
+            "layer {} std {}",
+            l.layer,
+            l.activations.std
+        );
+        assert!(
+            (l.activations.mean - 0.5).abs() < 0.005,
             "layer {} mean {}",
             l.layer,
-            l.mean
+            l.activations.mean
         );
     }
     assert!(
@@ -113,18 +122,23 @@ fn xavier_tanh_decays_from_0_63_to_0_32() {
 
 fn tv(a: &LayerStats, b: &LayerStats) -> f64 {
     let tot = |l: &LayerStats| {
-        (l.histogram.counts.iter().sum::<u64>() + l.histogram.below + l.histogram.above) as f64
+        (l.activations.histogram.counts.iter().sum::<u64>()
+            + l.activations.histogram.below
+            + l.activations.histogram.above) as f64
     };
     let (ta, tb) = (tot(a), tot(b));
     let mut d: f64 = a
+        .activations
         .histogram
         .counts
         .iter()
-        .zip(&b.histogram.counts)
+        .zip(&b.activations.histogram.counts)
         .map(|(&x, &y)| (x as f64 / ta - y as f64 / tb).abs())
         .sum();
-    d += (a.histogram.below as f64 / ta - b.histogram.below as f64 / tb).abs();
-    d += (a.histogram.above as f64 / ta - b.histogram.above as f64 / tb).abs();
+    d += (a.activations.histogram.below as f64 / ta - b.activations.histogram.below as f64 / tb)
+        .abs();
+    d += (a.activations.histogram.above as f64 / ta - b.activations.histogram.above as f64 / tb)
+        .abs();
     d / 2.0
 }
 
@@ -142,10 +156,12 @@ fn fast_and_naive_kernels_agree_on_the_same_weights() {
             let f = network::run(&net, &x, &w, act, &Fast);
             let n = network::run(&net, &x, &w, act, &Naive);
             for (a, b) in f.iter().zip(&n) {
-                let close =
-                    |p: f64, q: f64| (p - q).abs() <= 1e-3 * q.abs().max(1e-30) + 1e-6 * b.std;
+                let close = |p: f64, q: f64| {
+                    (p - q).abs() <= 1e-3 * q.abs().max(1e-30) + 1e-6 * b.activations.std
+                };
                 assert!(
-                    close(a.mean, b.mean) && close(a.std, b.std),
+                    close(a.activations.mean, b.activations.mean)
+                        && close(a.activations.std, b.activations.std),
                     "{} {} layer {}: {a:?} vs {b:?}",
                     init.name,
                     act.name(),
@@ -187,11 +203,11 @@ fn per_seed(naive: bool, seeds: std::ops::Range<u64>) -> Seeded {
                     run.layers
                         .iter()
                         .map(|l| {
-                            let h = &l.histogram;
+                            let h = &l.activations.histogram;
                             let tot = (h.counts.iter().sum::<u64>() + h.below + h.above) as f64;
                             (
-                                l.mean,
-                                l.std,
+                                l.activations.mean,
+                                l.activations.std,
                                 h.counts
                                     .iter()
                                     .chain([h.below, h.above].iter())

@@ -63,19 +63,23 @@ fn histogram_row(run: &Run, path: &Path) -> Result<(), String> {
     let total = run
         .layers
         .first()
-        .map(|l| l.histogram.counts.iter().sum::<u64>() + l.histogram.below + l.histogram.above)
+        .map(|l| {
+            l.activations.histogram.counts.iter().sum::<u64>()
+                + l.activations.histogram.below
+                + l.activations.histogram.above
+        })
         .unwrap_or(1)
         .max(1) as f64;
     let ymax = run
         .layers
         .iter()
-        .flat_map(|l| l.histogram.counts.iter())
+        .flat_map(|l| l.activations.histogram.counts.iter())
         .copied()
         .max()
         .unwrap_or(1) as f64
         / total;
     for (panel, l) in panels.iter().zip(&run.layers) {
-        let h = &l.histogram;
+        let h = &l.activations.histogram;
         let bins = h.counts.len().max(1);
         let w = (h.hi - h.lo) / bins as f64;
         let mut chart = ChartBuilder::on(panel)

@@ -40,11 +40,11 @@ pub fn experiment(r: &Report, elapsed: Duration) -> String {
     let _ = writeln!(
         s,
         "weightinit experiment: batch {}, width {}, {} layers, {} bins, seed {}, {} path ({} SIMD, {} threads)",
-        c.batch,
-        c.width,
-        c.layers,
-        c.bins,
-        c.seed,
+        c.net.batch,
+        c.net.width,
+        c.net.layers,
+        c.net.bins,
+        c.net.seed,
         c.path,
         isa.compiled,
         rayon::current_num_threads()
@@ -53,7 +53,7 @@ pub fn experiment(r: &Report, elapsed: Duration) -> String {
         let lo_hi = run
             .layers
             .first()
-            .map(|l| (l.histogram.lo, l.histogram.hi))
+            .map(|l| (l.activations.histogram.lo, l.activations.histogram.hi))
             .unwrap_or((0.0, 1.0));
         let _ = writeln!(
             s,
@@ -62,7 +62,11 @@ pub fn experiment(r: &Report, elapsed: Duration) -> String {
             run.activation.name(),
             run.verdict
         );
-        let sat_head = if run.layers.iter().any(|l| l.saturation_fraction.is_some()) {
+        let sat_head = if run
+            .layers
+            .iter()
+            .any(|l| l.activations.saturation_fraction.is_some())
+        {
             "  sat"
         } else {
             " zero"
@@ -73,9 +77,15 @@ pub fn experiment(r: &Report, elapsed: Duration) -> String {
             lo_hi.0, lo_hi.1
         );
         for l in &run.layers {
-            let frac = l.saturation_fraction.unwrap_or(l.zero_fraction);
-            let out = if l.histogram.below + l.histogram.above > 0 {
-                format!(" ({}/{})", l.histogram.below, l.histogram.above)
+            let frac = l
+                .activations
+                .saturation_fraction
+                .unwrap_or(l.activations.zero_fraction);
+            let out = if l.activations.histogram.below + l.activations.histogram.above > 0 {
+                format!(
+                    " ({}/{})",
+                    l.activations.histogram.below, l.activations.histogram.above
+                )
             } else {
                 String::new()
             };
@@ -83,12 +93,12 @@ pub fn experiment(r: &Report, elapsed: Duration) -> String {
                 s,
                 "{:>5} {:>6} {:>6} {:>5.2} {:>9} {:>10}  |{}|{}",
                 l.layer,
-                short(l.mean),
-                short(l.std),
+                short(l.activations.mean),
+                short(l.activations.std),
                 frac,
                 format!("{:.2e}", l.grad_rms),
                 format!("{:.2e}", l.weight_grad_rms),
-                sparkline(&l.histogram.counts),
+                sparkline(&l.activations.histogram.counts),
                 out
             );
         }

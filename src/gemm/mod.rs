@@ -116,10 +116,15 @@ impl core::fmt::Display for GemmError {
 impl std::error::Error for GemmError {}
 
 pub(crate) fn check_dims(a: &MatRef, b: &MatRef, c: &MatMut) -> Result<(), GemmError> {
-    if a.cols != b.rows || c.rows != a.rows || c.cols != b.cols {
+    check_shapes(a, (b.rows, b.cols), c)
+}
+
+/// A is m×k, B (given by its shape) k×n, C m×n.
+fn check_shapes(a: &MatRef, b: (usize, usize), c: &MatMut) -> Result<(), GemmError> {
+    if a.cols != b.0 || c.rows != a.rows || c.cols != b.1 {
         return Err(GemmError::DimMismatch {
             a: (a.rows, a.cols),
-            b: (b.rows, b.cols),
+            b,
             c: (c.rows, c.cols),
         });
     }
@@ -292,17 +297,11 @@ fn gemm(
     c: &mut MatMut,
     par: bool,
 ) -> Result<(), GemmError> {
-    let (bk, bn) = match &b {
+    let b_shape = match &b {
         BSource::View(v) => (v.rows, v.cols),
         BSource::Packed(p) => (p.k, p.n),
     };
-    if a.cols != bk || c.rows != a.rows || c.cols != bn {
-        return Err(GemmError::DimMismatch {
-            a: (a.rows, a.cols),
-            b: (bk, bn),
-            c: (c.rows, c.cols),
-        });
-    }
+    check_shapes(&a, b_shape, c)?;
     let (m, n, k) = (c.rows, c.cols, a.cols);
     if m == 0 || n == 0 {
         return Ok(());

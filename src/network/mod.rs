@@ -25,7 +25,7 @@ use crate::gemm::{self, MatMut, MatRef, PackedB};
 use crate::init::{Fans, Init, InitError};
 use crate::rng::StreamKey;
 use crate::sample::{Dist, Normal, Path};
-use crate::stats::{ActStats, Binning, Histogram, Saturation, StatsAcc};
+use crate::stats::{ActStats, Binning, Saturation, StatsAcc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -69,20 +69,10 @@ pub const DEFAULT_SEED: u64 = 20_250_506;
 pub struct LayerStats {
     /// 1-based layer index.
     pub layer: usize,
-    /// Mean of h_l.
-    pub mean: f64,
-    /// Population std of h_l.
-    pub std: f64,
-    /// Minimum of h_l.
-    pub min: f64,
-    /// Maximum of h_l.
-    pub max: f64,
-    /// Fraction of h_l exactly 0.
-    pub zero_fraction: f64,
-    /// Fraction within 0.01 of an asymptote (sigmoid, tanh; null for relu).
-    pub saturation_fraction: Option<f64>,
-    /// Histogram of h_l.
-    pub histogram: Histogram,
+    /// Statistics of h_l: mean, std, min, max, zero and saturated fractions, the
+    /// histogram (flattened into the layer's JSON object).
+    #[serde(flatten)]
+    pub activations: ActStats,
     /// √mean(δ_l²).
     pub grad_rms: f64,
     /// √mean((∂L/∂W_l)²).
@@ -372,17 +362,10 @@ fn assemble(weights: &Weights, acts: &[StatsAcc], grad: &[(f64, f64)]) -> Vec<La
     acts.iter()
         .enumerate()
         .map(|(l, acc)| {
-            let s: ActStats = acc.finish();
             let (pm, pv) = acc.preact_mean_var();
             LayerStats {
                 layer: l + 1,
-                mean: s.mean,
-                std: s.std,
-                min: s.min,
-                max: s.max,
-                zero_fraction: s.zero_fraction,
-                saturation_fraction: s.saturation_fraction,
-                histogram: s.histogram,
+                activations: acc.finish(),
                 grad_rms: grad[l].0,
                 weight_grad_rms: grad[l].1,
                 preact_mean: pm,
