@@ -5,7 +5,8 @@
 //! * `layer/{fused,unfused}/1000x100`: one layer's epilogue (activation, derivative,
 //!   statistics) in one pass or three, on a fresh copy of the pre-activations
 //!   (`iter_batched`, so the copy is not timed);
-//! * `orthogonal/qr/{100,1024}`: Householder orthogonal initialization.
+//! * `orthogonal/{qr,qr_naive}/{100,1024}`: Householder orthogonal initialization,
+//!   blocked on the GEMM against the unblocked reference.
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use weightinit::activation::Activation;
@@ -81,12 +82,13 @@ fn orthogonal(c: &mut Criterion) {
         let init = Init::parse("orthogonal").unwrap();
         let fans = weightinit::init::Fans::dense(n, n).unwrap();
         let mut w = vec![0f32; n * n];
-        g.bench_function(BenchmarkId::new("qr", n), |b| {
-            b.iter(|| {
-                init.fill(fans, StreamKey::new(1, 1), &mut w, Path::SimdPar)
-                    .unwrap()
-            })
-        });
+        // `qr`: SIMD sampler + compact-WY blocked QR on the GEMM (the fast path);
+        // `qr_naive`: rand_distr + the unblocked f64 reference.
+        for (id, path) in [("qr", Path::SimdPar), ("qr_naive", Path::Naive)] {
+            g.bench_function(BenchmarkId::new(id, n), |b| {
+                b.iter(|| init.fill(fans, StreamKey::new(1, 1), &mut w, path).unwrap())
+            });
+        }
     }
     g.finish();
 }

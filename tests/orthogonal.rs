@@ -135,3 +135,77 @@ fn lsuv_gives_unit_preactivation_variance() {
         assert!((v - 1.0).abs() < 0.1);
     }
 }
+
+/// A row-major m×n matrix of N(0, 1) draws.
+fn gaussian(m: usize, n: usize, seed: u64) -> Vec<f32> {
+    use weightinit::sample::{Dist, Normal};
+    let mut g = vec![0f32; m * n];
+    Dist::Normal(Normal::new(0.0, 1.0).unwrap()).fill(StreamKey::new(seed, 0), &mut g, Path::Simd);
+    g
+}
+
+#[test]
+fn blocked_qr_matches_the_unblocked_reference() {
+    // The sign-fixed Q of a full-rank G is unique, so both factorizations compute the same
+    // matrix; they differ by f32 rounding amplified by cond(G). Tall 600×200 (cond ≈ 3.7) and
+    // 2×PANEL+3 columns so the last panel is ragged: max |ΔQ| < 1e-5. Square 257 (cond ≈ 10³)
+    // within 1e-3.
+    use orthogonal::{PANEL, Qr, haar_q};
+    for (m, n, tol) in [
+        (600, 200, 1e-5),
+        (150, 2 * PANEL + 3, 1e-5),
+        (257, 257, 1e-3),
+        (5, 1, 1e-6),
+    ] {
+        let g = gaussian(m, n, 11);
+        let u = haar_q(&g, m, n, Qr::Unblocked);
+        let b = haar_q(&g, m, n, Qr::Blocked);
+        let worst = u
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            worst < tol,
+            "{m}x{n}: max |Q_blocked − Q_unblocked| = {worst}"
+        );
+        assert!(gram_error(&u, m, n) < 1e-5, "{m}x{n} unblocked");
+    }
+}
+
+#[test]
+fn blocked_qr_stays_orthogonal_at_1024() {
+    // 32 panels of f32 GEMM updates: max |QᵀQ − I| stays under 1e-5.
+    let w = ortho(1024, 1024, 1.0, 5);
+    let e = gram_error(&w, 1024, 1024);
+    assert!(e < 1e-5, "1024x1024: max |WᵀW − I| = {e}");
+}
+
+#[test]
+fn blocked_qr_is_the_same_for_any_thread_count() {
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let reference = one.install(|| ortho(300, 280, 1.0, 9));
+    for threads in [2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        assert_eq!(
+            pool.install(|| ortho(300, 280, 1.0, 9)),
+            reference,
+            "{threads} threads"
+        );
+    }
+}
+
+#[test]
+fn naive_path_is_orthonormal_too() {
+    for (r, c) in [(40, 40), (30, 70), (70, 30)] {
+        let mut w = vec![0f32; r * c];
+        orthogonal::fill(r, c, 1.0, StreamKey::new(2, 1), &mut w, Path::Naive).unwrap();
+        assert!(gram_error(&w, r, c) < 1e-5, "{r}x{c}");
+    }
+}

@@ -319,53 +319,62 @@ fn gemm(
     } else {
         MC
     };
-    with_buf(&B_BUF, |bbuf| {
-        for (ji, jc) in (0..n).step_by(NC).enumerate() {
-            // LOOP 5: a block of NC columns of B and C.
-            let nc = NC.min(n - jc);
-            for (pi, pc) in (0..k).step_by(KC).enumerate() {
-                // LOOP 4: a KC-deep slab; B[pc.., jc..] packed into B~.
-                let kc = KC.min(k - pc);
-                let bp: &[f32] = match &b {
-                    BSource::View(v) => {
-                        let dst = bbuf.get(packed_b_len(kc, nc));
-                        pack_b(v, pc, jc, kc, nc, dst, par);
-                        dst
-                    }
-                    BSource::Packed(p) => {
-                        let off = p.offsets[ji][pi];
-                        &p.buf.floats()[off..off + packed_b_len(kc, nc)]
-                    }
-                };
-                let beta_l = if pc == 0 { beta } else { 1.0 };
-                let blk = Block {
-                    a: &a,
-                    bp,
-                    pc,
-                    kc,
-                    jc,
-                    nc,
-                    pack,
-                    c: cp,
-                    rsc,
-                    csc,
-                    alpha,
-                    beta: beta_l,
-                };
-                // LOOP 3: MC rows of A and C.
-                if par {
-                    (0..m.div_ceil(mc_step)).into_par_iter().for_each(|bi| {
-                        let ic = bi * mc_step;
-                        blk.run(ic, mc_step.min(m - ic));
-                    });
-                } else {
-                    for ic in (0..m).step_by(mc_step) {
-                        blk.run(ic, mc_step.min(m - ic));
+    let slabs = || {
+        with_buf(&B_BUF, |bbuf| {
+            for (ji, jc) in (0..n).step_by(NC).enumerate() {
+                // LOOP 5: a block of NC columns of B and C.
+                let nc = NC.min(n - jc);
+                for (pi, pc) in (0..k).step_by(KC).enumerate() {
+                    // LOOP 4: a KC-deep slab; B[pc.., jc..] packed into B~.
+                    let kc = KC.min(k - pc);
+                    let bp: &[f32] = match &b {
+                        BSource::View(v) => {
+                            let dst = bbuf.get(packed_b_len(kc, nc));
+                            pack_b(v, pc, jc, kc, nc, dst, par);
+                            dst
+                        }
+                        BSource::Packed(p) => {
+                            let off = p.offsets[ji][pi];
+                            &p.buf.floats()[off..off + packed_b_len(kc, nc)]
+                        }
+                    };
+                    let beta_l = if pc == 0 { beta } else { 1.0 };
+                    let blk = Block {
+                        a: &a,
+                        bp,
+                        pc,
+                        kc,
+                        jc,
+                        nc,
+                        pack,
+                        c: cp,
+                        rsc,
+                        csc,
+                        alpha,
+                        beta: beta_l,
+                    };
+                    // LOOP 3: MC rows of A and C.
+                    if par {
+                        (0..m.div_ceil(mc_step)).into_par_iter().for_each(|bi| {
+                            let ic = bi * mc_step;
+                            blk.run(ic, mc_step.min(m - ic));
+                        });
+                    } else {
+                        for ic in (0..m).step_by(mc_step) {
+                            blk.run(ic, mc_step.min(m - ic));
+                        }
                     }
                 }
             }
-        }
-    });
+        })
+    };
+    if par {
+        // Enter the pool once for the whole product: called from outside it, every
+        // parallel loop below would otherwise hand over to a worker and block.
+        rayon::scope(|_| slabs());
+    } else {
+        slabs();
+    }
     Ok(())
 }
 
