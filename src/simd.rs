@@ -51,11 +51,10 @@ pub trait Lanes:
     fn max0(self) -> Self;
     /// |x|.
     fn abs(self) -> Self;
-    /// Round to nearest integer (ties to even).
-    fn round(self) -> Self;
-    /// 2ⁿ for an integral `n` in [−127, 128], built from the exponent bits:
-    /// n = −127 gives +0 and n = 128 gives +∞.
-    fn pow2i(self) -> Self;
+    /// For `self = n + SHIFTER` with an integral `n` in [−127, 128] (so `n + 127`
+    /// sits in the low mantissa bits): 2ⁿ, made by shifting those bits into the
+    /// exponent field. `n = −127` gives +0 and `n = 128` gives +∞.
+    fn pow2_of_shifted(self) -> Self;
     /// `src` where `src` is NaN, else `self`.
     fn keep_nan(self, src: Self) -> Self;
     /// For a positive normal `x`: `(m, e)` with `x = m·2^e`, `m ∈ [√½, √2)`, `e` integral.
@@ -78,6 +77,11 @@ pub trait Lanes:
 
 /// 2⁻²⁴: the spacing of the 24-bit uniform grid.
 pub const TWO_POW_M24: f32 = 1.0 / 16_777_216.0;
+
+/// `1.5·2²³ + 127`: adding it to a float `|y| < 2²²` rounds `y` to the nearest
+/// integer `n` (the spacing of floats there is 1) and leaves `n + 127`, the
+/// biased exponent of 2ⁿ, in the low mantissa bits; see [`Lanes::pow2_of_shifted`].
+pub const SHIFTER: f32 = 12_582_912.0 + 127.0;
 
 impl Lanes for f32 {
     const N: usize = 1;
@@ -131,12 +135,8 @@ impl Lanes for f32 {
         f32::abs(self)
     }
     #[inline(always)]
-    fn round(self) -> Self {
-        f32::round_ties_even(self)
-    }
-    #[inline(always)]
-    fn pow2i(self) -> Self {
-        f32::from_bits(((self as i32 + 127) as u32) << 23)
+    fn pow2_of_shifted(self) -> Self {
+        f32::from_bits(self.to_bits() << 23)
     }
     #[inline(always)]
     fn keep_nan(self, src: Self) -> Self {
@@ -221,16 +221,10 @@ macro_rules! impl_lanes_wide {
                 <$v>::abs(self)
             }
             #[inline(always)]
-            fn round(self) -> Self {
-                <$v>::round_ties_even(self)
-            }
-            #[inline(always)]
-            fn pow2i(self) -> Self {
+            fn pow2_of_shifted(self) -> Self {
                 type U = <$v as Lanes>::Bits;
-                // (n + 127) · 2²³ is exact in f32 for these n; its bits are the biased exponent.
-                let biased = (self + <$v>::splat(127.0)) * <$v>::splat(8_388_608.0);
-                let b: U = wide::bytemuck::cast(biased.round_int());
-                wide::bytemuck::cast(b)
+                let b: U = wide::bytemuck::cast(self);
+                wide::bytemuck::cast(b << 23)
             }
             #[inline(always)]
             fn keep_nan(self, src: Self) -> Self {
