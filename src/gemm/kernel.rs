@@ -92,19 +92,23 @@ pub unsafe fn store_tile<V: Lanes, const MR: usize, const NVK: usize>(
         MR * width <= MAX_TILE,
         "register tile larger than the scratch tile"
     );
-    let mut tile = [0f32; MAX_TILE];
+    // Not zeroed: every float read below is written first, and zeroing 4 KiB
+    // per edge tile cost 8% of a 1000×100×100 product (`perf record`).
+    let mut tile = core::mem::MaybeUninit::<[f32; MAX_TILE]>::uninit();
+    let tp = tile.as_mut_ptr() as *mut f32;
     for (i, row) in acc.iter().enumerate() {
         for (v, x) in row.iter().enumerate() {
             // SAFETY: `i·width + v·N + N ≤ MR·NVK·N ≤ MAX_TILE`.
-            unsafe { x.store(tile.as_mut_ptr().add(i * width + v * V::N)) };
+            unsafe { x.store(tp.add(i * width + v * V::N)) };
         }
     }
     for i in 0..mr {
         for j in 0..nr {
-            // SAFETY: `i < mr`, `j < nr`: inside C's view by the contract.
+            // SAFETY: `i < mr`, `j < nr`: inside C's view by the contract, and
+            // `tile[i·width + j]` was written above (`i < MR`, `j < NVK·N`).
             unsafe {
                 let p = c.add(i * rsc + j * csc);
-                let r = alpha * tile[i * width + j];
+                let r = alpha * *tp.add(i * width + j);
                 *p = if beta == 0.0 { r } else { r + beta * *p };
             }
         }

@@ -76,7 +76,13 @@ fn pack_b_panel(b: &MatRef, pc: usize, j0: usize, kc: usize, w: usize, panel: &m
     let pw = w.div_ceil(LANES) * LANES;
     for (p, row) in panel.chunks_exact_mut(pw).take(kc).enumerate() {
         let base = (pc + p) * b.rs + j0 * b.cs;
-        if b.cs == 1 {
+        if b.cs == 1 && w == NR {
+            // A copy of constant length is inlined as a few vector moves; the
+            // general one below is a `memmove` call per 96-byte row.
+            let src: &[f32; NR] = b.data[base..base + NR].try_into().expect("NR floats");
+            let dst: &mut [f32; NR] = (&mut row[..NR]).try_into().expect("NR floats");
+            *dst = *src;
+        } else if b.cs == 1 {
             row[..w].copy_from_slice(&b.data[base..base + w]);
         } else {
             for (j, x) in row[..w].iter_mut().enumerate() {
@@ -99,6 +105,18 @@ pub fn pack_a(a: &MatRef, ic: usize, pc: usize, mc: usize, kc: usize, dst: &mut 
                 let base = row0 + (pc + p) * a.cs;
                 panel[p * MR..p * MR + h].copy_from_slice(&a.data[base..base + h]);
                 panel[p * MR + h..(p + 1) * MR].fill(0.0);
+            }
+        } else if a.cs == 1 && h == MR {
+            // Row-major source, a full panel: gather one float of each of the MR
+            // rows per column, from slices whose length the compiler knows.
+            let rows: [&[f32]; MR] = core::array::from_fn(|i| {
+                let base = (row0 + i) * a.rs + pc;
+                &a.data[base..base + kc]
+            });
+            for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
+                for (x, r) in col.iter_mut().zip(&rows) {
+                    *x = r[p];
+                }
             }
         } else {
             for i in 0..MR {
