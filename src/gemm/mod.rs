@@ -440,6 +440,9 @@ impl Block<'_> {
                             .0
                             .add((ic + row) * self.rsc + (self.jc + q * NR) * self.csc)
                     };
+                    if self.beta != 0.0 {
+                        kernel::prefetch_tile(cptr, self.rsc, self.csc, h, w);
+                    }
                     macro_rules! tile {
                         ($nvk:literal) => {{
                             // SAFETY: A rows/columns are in the view or the packed buffer
