@@ -32,8 +32,10 @@
 //!
 //! # Determinism
 //! K is never split across threads, and every element of C is summed by the
-//! same FMA sequence over `p = 0..k` whichever thread computes its tile, so
-//! [`sgemm_par`] gives the same bytes for any thread count, equal to [`sgemm`].
+//! same FMA sequence over `p = 0..k` whichever thread computes its tile (in a
+//! last panel one vector wide, two fixed chains over even and odd `p`, see
+//! [`kernel::kernel_two_chains`]), so [`sgemm_par`] gives the same bytes for
+//! any thread count, equal to [`sgemm`].
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod archparams;
@@ -444,7 +446,7 @@ impl Block<'_> {
                         kernel::prefetch_tile(cptr, self.rsc, self.csc, h, w);
                     }
                     macro_rules! tile {
-                        ($nvk:literal) => {{
+                        ($nvk:literal, $kernel:ident) => {{
                             // SAFETY: A rows/columns are in the view or the packed buffer
                             // (MR rows × kc), the B~ panel holds kc × nvk·LANES floats, and the
                             // h × w tile of C is inside C's view and written by this task only.
@@ -453,11 +455,11 @@ impl Block<'_> {
                             unsafe {
                                 let b = bq.as_ptr();
                                 let acc = if rsa == 1 && csa == MR {
-                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, 1, MR, b)
+                                    $kernel(kc, aptr, 1, MR, b)
                                 } else if csa == 1 {
-                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, 1, b)
+                                    $kernel(kc, aptr, rsa, 1, b)
                                 } else {
-                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, csa, b)
+                                    $kernel(kc, aptr, rsa, csa, b)
                                 };
                                 kernel::store_tile::<Vector, MR, $nvk>(
                                     &acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta,
@@ -465,11 +467,12 @@ impl Block<'_> {
                             }
                         }};
                     }
+                    use kernel::{kernel as k, kernel_two_chains as k2};
                     match nvk {
-                        1 => tile!(1),
-                        2 if NV >= 2 => tile!(2),
-                        3 if NV >= 3 => tile!(3),
-                        4 if NV >= 4 => tile!(4),
+                        1 => tile!(1, k2),
+                        2 if NV >= 2 => tile!(2, k),
+                        3 if NV >= 3 => tile!(3, k),
+                        4 if NV >= 4 => tile!(4, k),
                         _ => unreachable!("panel wider than NR"),
                     }
                 }
