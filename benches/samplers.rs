@@ -1,6 +1,7 @@
 //! Sampler throughput: `uniform_f32`, `normal_f32`, `trunc_normal_f32` × {naive, simd,
 //! simd_par} × n, and the memory ceiling `fill_f32` × {seq, par}. Throughput is
-//! `Elements(n)`: samples (or floats written) per second.
+//! `Elements(n)`: samples (or floats written) per second. `rng_u32` × {naive, simd}
+//! writes raw 32-bit words of the generator: the ceiling of any sampler built on it.
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 use std::hint::black_box;
@@ -71,5 +72,33 @@ fn fill(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, samplers, fill);
+fn words(c: &mut Criterion) {
+    use weightinit::rng::{BlockRng, SimdXoshiro, WORDS_PER_BLOCK};
+    let mut g = c.benchmark_group("rng_u32");
+    let n = 1 << 20;
+    g.throughput(Throughput::Elements(n as u64));
+    let mut buf = vec![0u32; n];
+    g.bench_function(BenchmarkId::new("naive", n), |b| {
+        b.iter(|| {
+            let mut r = weightinit::sample::naive::rng(StreamKey::new(1, 0));
+            buf.iter_mut()
+                .for_each(|w| *w = rand::Rng::next_u32(&mut r));
+            black_box(&buf);
+        })
+    });
+    g.bench_function(BenchmarkId::new("simd", n), |b| {
+        b.iter(|| {
+            let mut r = SimdXoshiro::new(StreamKey::new(1, 0), 0);
+            for out in buf.chunks_exact_mut(WORDS_PER_BLOCK) {
+                let [lo, hi] = r.next_block();
+                out[..16].copy_from_slice(lo.as_array());
+                out[16..].copy_from_slice(hi.as_array());
+            }
+            black_box(&buf);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, samplers, fill, words);
 criterion_main!(benches);
