@@ -20,6 +20,14 @@ fn main() {
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
     println!("cargo:rustc-env=WEIGHTINIT_GIT_COMMIT={commit}");
+    // HEAD names a branch; a commit moves the branch's ref, not HEAD, so watch both.
     println!("cargo:rerun-if-changed=.git/HEAD");
+    let head = std::fs::read_to_string(".git/HEAD").unwrap_or_default();
+    if let Some(r) = head.trim().strip_prefix("ref: ") {
+        println!("cargo:rerun-if-changed=.git/{r}");
+    }
+    if std::path::Path::new(".git/packed-refs").exists() {
+        println!("cargo:rerun-if-changed=.git/packed-refs");
+    }
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -19,8 +19,9 @@
 //!   storage-efficient WY representation for products of Householder
 //!   transformations", 1989; LAPACK's `dlarft`). The trailing matrix update
 //!   `A ← A − V Tᵀ (Vᵀ A)` and the formation of Q, `Q ← Q − V T (Vᵀ Q)`, are
-//!   then three matrix products each, run by [`crate::gemm::sgemm_par`]: all but
-//!   `O(mnb)` of the flops go through the blocked GEMM, in `f32`.
+//!   then three matrix products each, run by [`crate::gemm`] (on the rayon pool
+//!   when large): all but `O(mnb)` of the flops go through the blocked GEMM, in
+//!   `f32`.
 //!
 //! Each `v` is rounded to `f32` once and its `τ = 2/(vᵀv)` computed from the
 //! rounded values, so every block reflector is exactly orthogonal and the only
@@ -302,15 +303,32 @@ impl BlockReflector {
         {
             let c = MatRef::new(sub, h, cols, n, 1).expect("sub-block fits");
             let mut wm = MatMut::row_major(&mut w, b, cols).expect("W fits");
-            gemm::sgemm_par(1.0, v.t(), c, 0.0, &mut wm).expect("Vᵀ C shapes agree");
+            product(1.0, v.t(), c, 0.0, &mut wm);
         }
         let wr = MatRef::row_major(&w, b, cols).expect("W fits");
         let mut w2m = MatMut::row_major(&mut w2, b, cols).expect("W fits");
-        gemm::sgemm_par(1.0, t, wr, 0.0, &mut w2m).expect("T W shapes agree");
+        product(1.0, t, wr, 0.0, &mut w2m);
         let mut c = MatMut::new(sub, h, cols, n, 1).expect("sub-block fits");
         let w2r = MatRef::row_major(&w2, b, cols).expect("W fits");
-        gemm::sgemm_par(-1.0, v, w2r, 1.0, &mut c).expect("V W shapes agree");
+        product(-1.0, v, w2r, 1.0, &mut c);
     }
+}
+
+/// Products of fewer flops than this run on the calling thread: splitting them
+/// over the pool costs more than it saves (the 100 × 100 factorization's
+/// largest product is 2·100·100·64 ≈ 1.3 MFLOP).
+const PAR_MIN_FLOP: usize = 1 << 23;
+
+/// `C ← α·A·B + β·C` on the blocked GEMM, parallel when the product is large
+/// enough to pay; the bytes are the same either way.
+fn product(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) {
+    let flop = 2 * a.rows() * a.cols() * b.cols();
+    let run = if flop >= PAR_MIN_FLOP {
+        gemm::sgemm_par
+    } else {
+        gemm::sgemm
+    };
+    run(alpha, a, b, beta, c).expect("the block reflector's shapes agree");
 }
 
 /// The fast path: compact-WY panels, updates on the blocked GEMM.

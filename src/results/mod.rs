@@ -218,17 +218,20 @@ pub fn from_measured(measured: &[criterion::Measured], machine: Fingerprint) -> 
     }
 }
 
-/// The `naive` counterpart of an implementation name: `naive`, or `sigmoid_naive` for `sigmoid_simd_par`.
-fn naive_name(implementation: &str) -> Option<String> {
+/// The names the `naive` counterpart of an implementation may have, in order:
+/// `naive`, or `sigmoid_naive` for `sigmoid_simd_par`; then `qr_naive` for `qr`.
+/// None for an implementation that is itself naive.
+fn naive_names(implementation: &str) -> Vec<String> {
     if implementation == "naive" || implementation.ends_with("_naive") {
-        return None;
+        return Vec::new();
     }
-    match implementation.split_once('_') {
+    let first = match implementation.split_once('_') {
         Some((head, _)) if !["simd", "blocked", "fast"].contains(&head) => {
-            Some(format!("{head}_naive"))
+            format!("{head}_naive")
         }
-        _ => Some("naive".into()),
-    }
+        _ => "naive".into(),
+    };
+    vec![first, format!("{implementation}_naive")]
 }
 
 /// Fills the speedups and ceiling fractions.
@@ -237,7 +240,10 @@ fn derive(benchmarks: &mut BTreeMap<String, BenchResult>) {
     let get = |g: &str, i: &str, s: &str| snapshot.get(&format!("{g}/{i}/{s}"));
     let thr = |b: &BenchResult| b.throughput.as_ref().map(|t| t.value);
     for b in benchmarks.values_mut() {
-        if let Some(nv) = naive_name(&b.implementation).and_then(|n| get(&b.group, &n, &b.size)) {
+        if let Some(nv) = naive_names(&b.implementation)
+            .iter()
+            .find_map(|n| get(&b.group, n, &b.size))
+        {
             b.speedup_vs_naive = Some(nv.median_ns / b.median_ns);
         }
         let par = b.implementation.ends_with("_par") || b.size == "par";
@@ -295,4 +301,21 @@ pub fn load(path: &Path) -> Result<ResultsFile, ResultsError> {
         None => return Err(ResultsError::Schema(path.to_path_buf(), "missing".into())),
     }
     serde_json::from_value(v).map_err(|e| ResultsError::Json(path.to_path_buf(), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::naive_names;
+
+    #[test]
+    fn naive_counterparts() {
+        assert_eq!(naive_names("blocked_par"), ["naive", "blocked_par_naive"]);
+        assert_eq!(
+            naive_names("sigmoid_simd"),
+            ["sigmoid_naive", "sigmoid_simd_naive"]
+        );
+        assert_eq!(naive_names("qr"), ["naive", "qr_naive"]);
+        assert!(naive_names("qr_naive").is_empty());
+        assert!(naive_names("naive").is_empty());
+    }
 }
