@@ -325,3 +325,25 @@ fn bad_views_are_errors() {
     assert!(matches!(r, Err(GemmError::DimMismatch { .. })));
     assert!(MatRef::new(&[], 0, 5, 5, 1).is_ok());
 }
+
+#[test]
+fn b_panels_cover_every_column_once() {
+    use weightinit::gemm::archparams::{LANES, NR};
+    use weightinit::gemm::packing::{b_panel, b_panels, packed_b_len};
+    for nc in 1..=4 * NR + 3 {
+        let mut next = 0;
+        let mut floats = 0;
+        for q in 0..b_panels(nc) {
+            let (start, w) = b_panel(nc, q);
+            assert_eq!(start, next, "nc {nc}: panel {q} starts at {start}");
+            assert!(w >= 1 && w <= NR, "nc {nc}: panel {q} is {w} wide");
+            if NR == 3 * LANES && nc > NR {
+                assert!(w > LANES, "nc {nc}: panel {q} is one vector wide");
+            }
+            next += w;
+            floats = q * NR + w.div_ceil(LANES) * LANES;
+        }
+        assert_eq!(next, nc);
+        assert_eq!(packed_b_len(1, nc), floats, "nc {nc}: B~ length");
+    }
+}

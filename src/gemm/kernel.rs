@@ -52,48 +52,6 @@ pub unsafe fn kernel<V: Lanes, const MR: usize, const NVK: usize>(
     acc
 }
 
-/// [`kernel`] for a tile one vector wide, with even and odd `p` summed in two
-/// separate accumulator sets that are added at the end. With `MR` accumulators
-/// and one FMA per accumulator per step, [`kernel`] would wait on the FMA
-/// latency (4 cycles) at every step; two chains halve that wait. The order of
-/// the sum is still fixed by the position of the tile, so results stay
-/// independent of the thread count.
-///
-/// # Safety
-/// As [`kernel`] with `NVK = 1`.
-#[inline(always)]
-pub unsafe fn kernel_two_chains<V: Lanes, const MR: usize>(
-    kc: usize,
-    a: *const f32,
-    rsa: usize,
-    csa: usize,
-    b: *const f32,
-) -> [[V; 1]; MR] {
-    let mut even = [V::splat(0.0); MR];
-    let mut odd = [V::splat(0.0); MR];
-    let mut p = 0;
-    while p + 1 < kc {
-        for (chain, q) in [(&mut even, p), (&mut odd, p + 1)] {
-            // SAFETY: `q < kc`: row `q` of the panel and column `q` of A are readable.
-            let (bv, ap) = unsafe { (V::load(b.add(q * V::N)), a.add(q * csa)) };
-            for (i, c) in chain.iter_mut().enumerate() {
-                // SAFETY: `i < MR`, as in `kernel`.
-                *c = V::splat(unsafe { *ap.add(i * rsa) }).mul_add(bv, *c);
-            }
-        }
-        p += 2;
-    }
-    if p < kc {
-        // SAFETY: `p < kc`, as above.
-        let (bv, ap) = unsafe { (V::load(b.add(p * V::N)), a.add(p * csa)) };
-        for (i, c) in even.iter_mut().enumerate() {
-            // SAFETY: `i < MR`.
-            *c = V::splat(unsafe { *ap.add(i * rsa) }).mul_add(bv, *c);
-        }
-    }
-    core::array::from_fn(|i| [even[i] + odd[i]])
-}
-
 /// Writes `C[0..mr, 0..nr] ← α·acc + β·C`.
 ///
 /// # Safety

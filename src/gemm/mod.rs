@@ -32,10 +32,8 @@
 //!
 //! # Determinism
 //! K is never split across threads, and every element of C is summed by the
-//! same FMA sequence over `p = 0..k` whichever thread computes its tile (in a
-//! last panel one vector wide, two fixed chains over even and odd `p`, see
-//! [`kernel::kernel_two_chains`]), so [`sgemm_par`] gives the same bytes for
-//! any thread count, equal to [`sgemm`].
+//! same FMA sequence over `p = 0..k` whichever thread computes its tile, so
+//! [`sgemm_par`] gives the same bytes for any thread count, equal to [`sgemm`].
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod archparams;
@@ -47,7 +45,7 @@ mod view;
 pub use view::{MatMut, MatRef};
 
 use archparams::{KC, LANES, MC, MR, NC, NR, NV, PACK_A_MIN_N, Vector};
-use packing::{AlignedBuf, pack_a, pack_b, packed_b_len};
+use packing::{AlignedBuf, b_panel, b_panels, pack_a, pack_b, packed_b_len};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -417,9 +415,9 @@ impl Block<'_> {
             if packed_rows > 0 {
                 pack_a(a, ic + full, self.pc, packed_rows, kc, ap);
             }
-            for q in 0..self.nc.div_ceil(NR) {
+            for q in 0..b_panels(self.nc) {
                 // LOOP 2: one B~ micro-panel of NR columns.
-                let w = NR.min(self.nc - q * NR);
+                let (start, w) = b_panel(self.nc, q);
                 let nvk = w.div_ceil(LANES);
                 let bq = &self.bp[q * kc * NR..];
                 for r in 0..mc.div_ceil(MR) {
@@ -436,17 +434,17 @@ impl Block<'_> {
                     } else {
                         (ap[(row - full) * kc..].as_ptr(), 1, MR)
                     };
-                    // SAFETY: element (ic+row, jc+q·NR) is inside C's view (row < mc, q·NR < nc).
+                    // SAFETY: element (ic+row, jc+start) is inside C's view (row < mc, start < nc).
                     let cptr = unsafe {
                         self.c
                             .0
-                            .add((ic + row) * self.rsc + (self.jc + q * NR) * self.csc)
+                            .add((ic + row) * self.rsc + (self.jc + start) * self.csc)
                     };
                     if self.beta != 0.0 {
                         kernel::prefetch_tile(cptr, self.rsc, self.csc, h, w);
                     }
                     macro_rules! tile {
-                        ($nvk:literal, $kernel:ident) => {{
+                        ($nvk:literal) => {{
                             // SAFETY: A rows/columns are in the view or the packed buffer
                             // (MR rows × kc), the B~ panel holds kc × nvk·LANES floats, and the
                             // h × w tile of C is inside C's view and written by this task only.
@@ -455,11 +453,11 @@ impl Block<'_> {
                             unsafe {
                                 let b = bq.as_ptr();
                                 let acc = if rsa == 1 && csa == MR {
-                                    $kernel(kc, aptr, 1, MR, b)
+                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, 1, MR, b)
                                 } else if csa == 1 {
-                                    $kernel(kc, aptr, rsa, 1, b)
+                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, 1, b)
                                 } else {
-                                    $kernel(kc, aptr, rsa, csa, b)
+                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, csa, b)
                                 };
                                 kernel::store_tile::<Vector, MR, $nvk>(
                                     &acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta,
@@ -467,12 +465,11 @@ impl Block<'_> {
                             }
                         }};
                     }
-                    use kernel::{kernel as k, kernel_two_chains as k2};
                     match nvk {
-                        1 => tile!(1, k2),
-                        2 if NV >= 2 => tile!(2, k),
-                        3 if NV >= 3 => tile!(3, k),
-                        4 if NV >= 4 => tile!(4, k),
+                        1 => tile!(1),
+                        2 if NV >= 2 => tile!(2),
+                        3 if NV >= 3 => tile!(3),
+                        4 if NV >= 4 => tile!(4),
                         _ => unreachable!("panel wider than NR"),
                     }
                 }
