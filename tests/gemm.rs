@@ -336,7 +336,7 @@ fn b_panels_cover_every_column_once() {
         for q in 0..b_panels(nc) {
             let (start, w) = b_panel(nc, q);
             assert_eq!(start, next, "nc {nc}: panel {q} starts at {start}");
-            assert!(w >= 1 && w <= NR, "nc {nc}: panel {q} is {w} wide");
+            assert!((1..=NR).contains(&w), "nc {nc}: panel {q} is {w} wide");
             if NR == 3 * LANES && nc > NR {
                 assert!(w > LANES, "nc {nc}: panel {q} is one vector wide");
             }
