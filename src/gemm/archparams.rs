@@ -54,7 +54,11 @@ pub const MC: usize = 192;
 pub const NC: usize = 4096;
 
 /// Below this many columns of C the A block is read in place instead of
-/// packed: packing costs one pass over A per call, which small `n` cannot
-/// repay. `sgemm/blocked/1000x100x100` measured 46.8 GFLOP/s with A packed
-/// against 64.7 read in place (`cargo bench --bench sgemm`, this constant at 0).
+/// packed: packing costs one pass over A per call, which small `n` may not
+/// repay. While A was packed element by element, `sgemm/blocked/1000x100x100`
+/// measured 46.8 GFLOP/s with A packed against 64.7 read in place. With the
+/// packing of full row-major panels as it is now, the two are within noise:
+/// 73.9 packed against 72.7 in place, matrixmultiply at 66.0 and 63.5 in the
+/// same runs (`cargo bench --bench sgemm -- 'sgemm/(blocked|matrixmultiply)/1000x100x100'`
+/// with this constant at 0, then at 256). Reading in place skips a copy, so it stays.
 pub const PACK_A_MIN_N: usize = 256;
