@@ -13,8 +13,9 @@
 //! LOOP 1  ir over MC in steps of MR     micro-kernel: MR × NR tile of C in registers
 //! ```
 //! The constants are derived in [`archparams`]. When C has few columns
-//! (`n < PACK_A_MIN_N`) A is read in place rather than packed, since packing
-//! it would cost as much as the product saves.
+//! (`n < PACK_A_MIN_N`) A is read in place rather than packed: there each
+//! element of A is used too few times for a copy to pay (see [`archparams`]
+//! for the measurement).
 //!
 //! # Example
 //! ```
