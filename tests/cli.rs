@@ -18,6 +18,14 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// `weightinit sample --init INIT --shape SHAPE [EXTRA…] --out OUT`.
+fn sample_cmd<'a>(init: &'a str, shape: &'a str, extra: &[&'a str], out: &'a str) -> Vec<&'a str> {
+    let mut v = vec!["sample", "--init", init, "--shape", shape];
+    v.extend_from_slice(extra);
+    v.extend(["--out", out]);
+    v
+}
+
 fn fails_with(args: &[&str], needle: &str) {
     let o = run(args);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -99,79 +107,21 @@ fn bad_input_exits_2_naming_the_value() {
     fails_with(&["--init", "normal:nan"], "nan");
     fails_with(&["--init", "normal:-1"], "-1");
     fails_with(
-        &[
-            "sample",
-            "--init",
-            "he_normal",
-            "--shape",
-            "784x0",
-            "--out",
-            "/tmp/x.npy",
-        ],
+        &sample_cmd("he_normal", "784x0", &[], "/tmp/x.npy"),
         "784x0",
     );
+    fails_with(&sample_cmd("he_normal", "7a4x3", &[], "/tmp/x.npy"), "7a4");
+    fails_with(&sample_cmd("he_normal", "10", &[], "/tmp/x.npy"), "10");
     fails_with(
-        &[
-            "sample",
-            "--init",
-            "he_normal",
-            "--shape",
-            "7a4x3",
-            "--out",
-            "/tmp/x.npy",
-        ],
-        "7a4",
-    );
-    fails_with(
-        &[
-            "sample",
-            "--init",
-            "he_normal",
-            "--shape",
-            "10",
-            "--out",
-            "/tmp/x.npy",
-        ],
-        "10",
-    );
-    fails_with(
-        &[
-            "sample",
-            "--init",
-            "he_normal",
-            "--shape",
-            "4x4",
-            "--gain",
-            "NaN",
-            "--out",
-            "/tmp/x.npy",
-        ],
+        &sample_cmd("he_normal", "4x4", &["--gain", "NaN"], "/tmp/x.npy"),
         "NaN",
     );
     fails_with(
-        &[
-            "sample",
-            "--init",
-            "he_normal",
-            "--shape",
-            "4x4",
-            "--fan-mode",
-            "fan_mid",
-            "--out",
-            "/tmp/x.npy",
-        ],
+        &sample_cmd("he_normal", "4x4", &["--fan-mode", "fan_mid"], "/tmp/x.npy"),
         "fan_mid",
     );
     fails_with(
-        &[
-            "sample",
-            "--init",
-            "he_normal",
-            "--shape",
-            "4x4",
-            "--out",
-            "/nonexistent-dir/w.npy",
-        ],
+        &sample_cmd("he_normal", "4x4", &[], "/nonexistent-dir/w.npy"),
         "/nonexistent-dir/w.npy",
     );
     fails_with(
@@ -189,17 +139,12 @@ fn sample_writes_a_standard_npy() {
         ("orthogonal", "64x32", vec![64, 32]),
     ] {
         let p = d.join("w.npy");
-        let o = run(&[
-            "sample",
-            "--init",
+        let o = run(&sample_cmd(
             init,
-            "--shape",
             shape,
-            "--seed",
-            "7",
-            "--out",
+            &["--seed", "7"],
             p.to_str().unwrap(),
-        ]);
+        ));
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(
@@ -217,39 +162,19 @@ fn sample_writes_a_standard_npy() {
     }
     // The same seed gives the same bytes, the naive path another stream of the same law.
     let (a, b, c) = (d.join("a.npy"), d.join("b.npy"), d.join("c.npy"));
-    for p in [&a, &b] {
-        assert!(
-            run(&[
-                "sample",
-                "--init",
-                "he_normal",
-                "--shape",
-                "300x200",
-                "--seed",
-                "3",
-                "--out",
-                p.to_str().unwrap()
-            ])
-            .status
-            .success()
-        );
-    }
-    assert!(
-        run(&[
-            "sample",
-            "--init",
+    for (p, extra) in [
+        (&a, &["--seed", "3"][..]),
+        (&b, &["--seed", "3"]),
+        (&c, &["--seed", "3", "--naive"]),
+    ] {
+        let o = run(&sample_cmd(
             "he_normal",
-            "--shape",
             "300x200",
-            "--seed",
-            "3",
-            "--naive",
-            "--out",
-            c.to_str().unwrap()
-        ])
-        .status
-        .success()
-    );
+            extra,
+            p.to_str().unwrap(),
+        ));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&c).unwrap());
 }
