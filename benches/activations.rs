@@ -1,8 +1,10 @@
-//! `activation_f32`: {sigmoid, tanh, relu} × {naive (`f32::exp`), simd, simd_par} × n.
+//! `activation_f32`: {sigmoid, tanh, relu} × {naive (`f32::exp`), simd, simd_par} × n,
+//! and `copy` / `copy_par` (`out = x`): the memory-bound ceiling of any map.
 //! The input is fixed and the output buffer separate, so no setup is timed.
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rayon::prelude::*;
 use std::hint::black_box;
-use weightinit::activation::Activation;
+use weightinit::activation::{Activation, PAR_CHUNK};
 
 fn activations(c: &mut Criterion) {
     let mut g = c.benchmark_group("activation_f32");
@@ -33,6 +35,20 @@ fn activations(c: &mut Criterion) {
                 );
             }
         }
+        g.bench_with_input(BenchmarkId::new("copy", n), &n, |b, _| {
+            b.iter(|| {
+                out.copy_from_slice(black_box(&x));
+                black_box(&out);
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("copy_par", n), &n, |b, _| {
+            b.iter(|| {
+                out.par_chunks_mut(PAR_CHUNK)
+                    .zip(black_box(&x).par_chunks(PAR_CHUNK))
+                    .for_each(|(o, i)| o.copy_from_slice(i));
+                black_box(&out);
+            })
+        });
     }
     g.finish();
 }

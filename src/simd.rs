@@ -51,12 +51,15 @@ pub trait Lanes:
     fn max0(self) -> Self;
     /// |x|.
     fn abs(self) -> Self;
+    /// `self` with the sign bit of `s` or-ed in: for a `self` that is +0 or
+    /// of the same sign as `s`, only `−0` changes (to keep the sign of `s = −0`).
+    fn or_sign_of(self, s: Self) -> Self;
     /// For `self = n + SHIFTER` with an integral `n` in [−127, 128] (so `n + 127`
     /// sits in the low mantissa bits): 2ⁿ, made by shifting those bits into the
     /// exponent field. `n = −127` gives +0 and `n = 128` gives +∞.
     fn pow2_of_shifted(self) -> Self;
-    /// `src` where `src` is NaN, else `self`.
-    fn keep_nan(self, src: Self) -> Self;
+    /// `self` clamped to `[lo, hi]`; NaN stays NaN.
+    fn clamp(self, lo: f32, hi: f32) -> Self;
     /// For a positive normal `x`: `(m, e)` with `x = m·2^e`, `m ∈ [√½, √2)`, `e` integral.
     fn frexp_sqrt2(self) -> (Self, Self);
     /// Lanes where `self > o` take `a`, others `b`.
@@ -135,12 +138,16 @@ impl Lanes for f32 {
         f32::abs(self)
     }
     #[inline(always)]
+    fn or_sign_of(self, s: Self) -> Self {
+        f32::from_bits(self.to_bits() | (s.to_bits() & 0x8000_0000))
+    }
+    #[inline(always)]
     fn pow2_of_shifted(self) -> Self {
         f32::from_bits(self.to_bits() << 23)
     }
     #[inline(always)]
-    fn keep_nan(self, src: Self) -> Self {
-        if src.is_nan() { src } else { self }
+    fn clamp(self, lo: f32, hi: f32) -> Self {
+        f32::clamp(self, lo, hi)
     }
     #[inline(always)]
     fn frexp_sqrt2(self) -> (Self, Self) {
@@ -221,14 +228,30 @@ macro_rules! impl_lanes_wide {
                 <$v>::abs(self)
             }
             #[inline(always)]
+            fn or_sign_of(self, s: Self) -> Self {
+                self | (s & <$v>::splat(-0.0))
+            }
+            #[inline(always)]
             fn pow2_of_shifted(self) -> Self {
                 type U = <$v as Lanes>::Bits;
                 let b: U = wide::bytemuck::cast(self);
                 wide::bytemuck::cast(b << 23)
             }
             #[inline(always)]
-            fn keep_nan(self, src: Self) -> Self {
-                src.is_nan().select(src, self)
+            fn clamp(self, lo: f32, hi: f32) -> Self {
+                // x86's MAXPS/MINPS return their second operand when either is
+                // NaN, and NEON's FMAX/FMIN return NaN: with `self` second, a
+                // NaN passes through both at no cost. Elsewhere it is restored.
+                let c = <$v>::splat(hi).fast_min(<$v>::splat(lo).fast_max(self));
+                if cfg!(any(
+                    target_arch = "x86",
+                    target_arch = "x86_64",
+                    all(target_arch = "aarch64", target_feature = "neon")
+                )) {
+                    c
+                } else {
+                    self.is_nan().select(self, c)
+                }
             }
             #[inline(always)]
             fn frexp_sqrt2(self) -> (Self, Self) {
@@ -282,6 +305,44 @@ impl_lanes_wide!(f32x8, 8, wide::u32x8, |b| {
         b.unbounded_shr_scalar(8),
     ))
 });
+
+/// Writes `v` to `out`, with non-temporal (streaming) stores where the build
+/// has AVX and `out` is 32-byte aligned, else with plain stores.
+///
+/// A plain store to a line that is not in cache first reads the line
+/// (read-for-ownership), so a map over buffers larger than the last-level
+/// cache moves three bytes for every two it needs. A streaming store writes
+/// the line without reading it and without evicting cached data. Call
+/// [`stream_fence`] after a run of them.
+#[inline(always)]
+pub fn store_streaming(v: f32x16, out: &mut [f32; 16]) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
+    if out.as_ptr() as usize % 32 == 0 {
+        use core::arch::x86_64::{_mm256_loadu_ps, _mm256_stream_ps};
+        let a = v.as_array();
+        let (src, dst) = (a.as_ptr(), out.as_mut_ptr());
+        // SAFETY: AVX is enabled at compile time. `a` and `out` hold 16 floats
+        // each, so both 8-float halves are in bounds, and `dst` is 32-byte
+        // aligned (checked above), so `dst + 8` is too, as VMOVNTPS requires.
+        unsafe {
+            _mm256_stream_ps(dst, _mm256_loadu_ps(src));
+            _mm256_stream_ps(dst.add(8), _mm256_loadu_ps(src.add(8)));
+        }
+        return;
+    }
+    out.copy_from_slice(v.as_array());
+}
+
+/// Orders all earlier streaming stores of this thread before its later
+/// stores (SFENCE), so that whoever is handed the buffer next sees them.
+#[inline]
+pub fn stream_fence() {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
+    // SAFETY: SFENCE has no operands and is part of SSE, which AVX implies.
+    unsafe {
+        core::arch::x86_64::_mm_sfence()
+    }
+}
 
 /// Lane-wise helpers for the statistics epilogue, which counts rather than computes.
 #[inline(always)]

@@ -303,6 +303,9 @@ fn fixture(name: &str) -> PathBuf {
         Some(4096),
     );
     write_bench(&root, "fill_f32", "seq", "4096", 800.0, 5.0, Some(4096));
+    let act = "activation_f32";
+    write_bench(&root, act, "sigmoid_simd", "4096", 2_000.0, 5.0, Some(4096));
+    write_bench(&root, act, "copy", "4096", 500.0, 5.0, Some(4096));
     write_bench(&root, "experiment", "fast", "1000x100x5", 2e6, 1e4, None);
     std::fs::create_dir_all(root.join("report")).unwrap();
     root
@@ -348,7 +351,7 @@ fn report_reads_criterion_and_derives_figures() {
             .contains(m["compiled_path"].as_str().unwrap())
     );
     let b = &v["benchmarks"];
-    assert_eq!(b.as_object().unwrap().len(), 8);
+    assert_eq!(b.as_object().unwrap().len(), 10);
     let blocked = &b["sgemm/blocked/64x64x64"];
     assert_eq!(blocked["samples"], 100);
     assert_eq!(blocked["throughput"]["unit"], "GFLOP/s");
@@ -362,6 +365,11 @@ fn report_reads_criterion_and_derives_figures() {
     assert!((normal["speedup_vs_naive"].as_f64().unwrap() - 8.0).abs() < 1e-12);
     assert!((normal["fraction_of_ceiling"].as_f64().unwrap() - 800.0 / 1200.0).abs() < 1e-12);
     assert_eq!(b["fill_f32/seq/4096"]["throughput"]["unit"], "GB/s");
+    // An activation against the plain copy of the same size: 500 against 2000 ns.
+    let sigmoid = &b["activation_f32/sigmoid_simd/4096"];
+    assert_eq!(sigmoid["ceiling"], "activation_f32/copy/4096");
+    assert!((sigmoid["fraction_of_ceiling"].as_f64().unwrap() - 0.25).abs() < 1e-12);
+    assert!(b["activation_f32/copy/4096"]["ceiling"].is_null());
     assert!(b["experiment/fast/1000x100x5"]["throughput"].is_null());
     assert!(
         (b["experiment/fast/1000x100x5"]["median_ns"]

@@ -6,7 +6,8 @@
 //! its natural unit (G samples/s for samplers, GFLOP/s for `sgemm`/`peak`,
 //! GB/s for `fill_f32`, G elements/s otherwise), and derived figures: the
 //! speedup over `naive` (and over `matrixmultiply` for `sgemm`) and the
-//! fraction of the machine's own ceiling (`peak/fma_f32`, `fill_f32`).
+//! fraction of the machine's own ceiling (`peak/fma_f32`, `fill_f32`, and
+//! `activation_f32/copy` for the activations).
 //! [`compare`] reads two or more files.
 #![forbid(unsafe_code)]
 
@@ -260,15 +261,20 @@ fn derive(benchmarks: &mut BTreeMap<String, BenchResult>) {
                 if par { "par" } else { "seq" },
                 b.size
             )),
+            "activation_f32" if !b.implementation.starts_with("copy") => Some(format!(
+                "activation_f32/{}/{}",
+                if par { "copy_par" } else { "copy" },
+                b.size
+            )),
             _ => None,
         };
         if let (Some(c), Some(v)) = (ceiling, thr(b)) {
             if let Some(cb) = snapshot.get(&c) {
                 // Samplers against fill: compare element rates (fill's unit is GB/s = 4 B/element).
-                let cv = if b.group == "sgemm" || b.group == "orthogonal" {
-                    thr(cb)
-                } else {
+                let cv = if cb.group == "fill_f32" {
                     thr(cb).map(|x| x / 4.0)
+                } else {
+                    thr(cb)
                 };
                 if let Some(cv) = cv.filter(|x| *x > 0.0) {
                     b.fraction_of_ceiling = Some(v / cv);
