@@ -347,3 +347,30 @@ fn b_panels_cover_every_column_once() {
         assert_eq!(packed_b_len(1, nc), floats, "nc {nc}: B~ length");
     }
 }
+
+#[test]
+fn narrow_panels_take_tall_tiles_at_every_height() {
+    // Panels narrower than NR (the 16 + 12 last columns of n = 100, or n = 16 alone)
+    // use taller tiles over the rows of A read in place and MR-row tiles over the
+    // packed rest; every height from 1 to 40 crosses each boundary, and 1000 rows
+    // span several MC blocks. Integer inputs: exact against the f64 reference.
+    let mut seed = 5000;
+    for n in [16, 100] {
+        for m in (1..=40).chain([1000]) {
+            seed += 1;
+            let layouts = [(0, 0, 0), (2, 1, 3), (3, 0, 2)][seed % 3];
+            let (alpha, beta) = [(1.0, 0.0), (2.5, -0.5)][seed % 2];
+            let case = Case {
+                m,
+                k: 37,
+                n,
+                layouts,
+                alpha,
+                beta,
+                seed: seed as u64,
+            };
+            check(gemm::sgemm, "sgemm", &case);
+            check(gemm::sgemm_par, "sgemm_par", &case);
+        }
+    }
+}

@@ -45,7 +45,7 @@ mod view;
 
 pub use view::{MatMut, MatRef};
 
-use archparams::{KC, LANES, MC, MR, NC, NR, NV, PACK_A_MIN_N, Vector};
+use archparams::{KC, LANES, MC, MR, MR_LCM, MR_TALL, NC, NR, NV, PACK_A_MIN_N, Vector};
 use packing::{AlignedBuf, b_panel, b_panels, pack_a, pack_b, packed_b_len};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -409,8 +409,9 @@ impl Block<'_> {
         let (a, kc) = (self.a, self.kc);
         with_buf(&A_BUF, |abuf| {
             // The A source: a packed A~ block, or A in place with its last
-            // partial MR rows packed (the kernel always reads MR full rows).
-            let full = if self.pack { 0 } else { mc / MR * MR };
+            // rows packed (the kernel always reads full tiles): `full` rows,
+            // a multiple of both tile heights, are read in place.
+            let full = if self.pack { 0 } else { mc / MR_LCM * MR_LCM };
             let packed_rows = mc - full;
             let ap = abuf.get(packed_rows.div_ceil(MR) * MR * kc);
             if packed_rows > 0 {
@@ -421,10 +422,16 @@ impl Block<'_> {
                 let (start, w) = b_panel(self.nc, q);
                 let nvk = w.div_ceil(LANES);
                 let bq = &self.bp[q * kc * NR..];
-                for r in 0..mc.div_ceil(MR) {
-                    // LOOP 1: one MR × NR tile of C.
-                    let h = MR.min(mc - r * MR);
-                    let row = r * MR;
+                // Narrow panels read in place take MR_TALL-row tiles over the
+                // first `full` rows; everything else takes MR-row tiles.
+                let tall = if nvk < NV && MR_TALL != MR { full } else { 0 };
+                let tiles = (0..tall)
+                    .step_by(MR_TALL)
+                    .map(|row| (row, MR_TALL))
+                    .chain((tall..mc).step_by(MR).map(|row| (row, MR)));
+                for (row, mr) in tiles {
+                    // LOOP 1: one mr × NR tile of C.
+                    let h = mr.min(mc - row);
                     let (aptr, rsa, csa) = if row < full {
                         // SAFETY: rows ic+row .. ic+row+MR and columns pc .. pc+kc are inside A's view.
                         (
@@ -445,7 +452,14 @@ impl Block<'_> {
                         kernel::prefetch_tile(cptr, self.rsc, self.csc, h, w);
                     }
                     macro_rules! tile {
-                        ($nvk:literal) => {{
+                        ($nvk:literal) => {
+                            if mr == MR_TALL && MR_TALL != MR {
+                                tile!(MR_TALL, $nvk)
+                            } else {
+                                tile!(MR, $nvk)
+                            }
+                        };
+                        ($mr:expr, $nvk:literal) => {{
                             // SAFETY: A rows/columns are in the view or the packed buffer
                             // (MR rows × kc), the B~ panel holds kc × nvk·LANES floats, and the
                             // h × w tile of C is inside C's view and written by this task only.
@@ -454,13 +468,13 @@ impl Block<'_> {
                             unsafe {
                                 let b = bq.as_ptr();
                                 let acc = if rsa == 1 && csa == MR {
-                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, 1, MR, b)
+                                    kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, 1, MR, b)
                                 } else if csa == 1 {
-                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, 1, b)
+                                    kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, rsa, 1, b)
                                 } else {
-                                    kernel::kernel::<Vector, MR, $nvk>(kc, aptr, rsa, csa, b)
+                                    kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, rsa, csa, b)
                                 };
-                                kernel::store_tile::<Vector, MR, $nvk>(
+                                kernel::store_tile::<Vector, { $mr }, $nvk>(
                                     &acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta,
                                 );
                             }
