@@ -15,7 +15,9 @@
 //! The constants are derived in [`archparams`]. When C has few columns
 //! (`n < PACK_A_MIN_N`) A is read in place rather than packed: there each
 //! element of A is used too few times for a copy to pay (see [`archparams`]
-//! for the measurement).
+//! for the measurement). The last panels of `n`, when narrower than NR, then
+//! take `MR_TALL`-row tiles in LOOP 1, so that they keep as many accumulators
+//! in flight as the full tile.
 //!
 //! # Example
 //! ```
