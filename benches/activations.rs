@@ -1,10 +1,9 @@
 //! `activation_f32`: {sigmoid, tanh, relu} × {naive (`f32::exp`), simd, simd_par} × n,
-//! and `copy` / `copy_par` (`out = x`): the memory-bound ceiling of any map.
+//! and `copy` / `copy_par`: the same loop with the identity, the memory-bound ceiling.
 //! The input is fixed and the output buffer separate, so no setup is timed.
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rayon::prelude::*;
 use std::hint::black_box;
-use weightinit::activation::{Activation, PAR_CHUNK};
+use weightinit::activation::{Activation, copy_simd, copy_simd_par};
 
 fn activations(c: &mut Criterion) {
     let mut g = c.benchmark_group("activation_f32");
@@ -35,20 +34,16 @@ fn activations(c: &mut Criterion) {
                 );
             }
         }
-        g.bench_with_input(BenchmarkId::new("copy", n), &n, |b, _| {
-            b.iter(|| {
-                out.copy_from_slice(black_box(&x));
-                black_box(&out);
-            })
-        });
-        g.bench_with_input(BenchmarkId::new("copy_par", n), &n, |b, _| {
-            b.iter(|| {
-                out.par_chunks_mut(PAR_CHUNK)
-                    .zip(black_box(&x).par_chunks(PAR_CHUNK))
-                    .for_each(|(o, i)| o.copy_from_slice(i));
-                black_box(&out);
-            })
-        });
+        type C = fn(&[f32], &mut [f32]);
+        let copies: [(&str, C); 2] = [("copy", copy_simd), ("copy_par", copy_simd_par)];
+        for (name, f) in copies {
+            g.bench_with_input(BenchmarkId::new(name, n), &n, |b, _| {
+                b.iter(|| {
+                    f(black_box(&x), &mut out);
+                    black_box(&out);
+                })
+            });
+        }
     }
     g.finish();
 }

@@ -306,6 +306,21 @@ impl_lanes_wide!(f32x8, 8, wide::u32x8, |b| {
     ))
 });
 
+/// Asks the cache for the line holding `p` (into L1). A hint only: it reads
+/// nothing and never faults, so `p` may point anywhere, past the end of a
+/// slice included.
+#[inline(always)]
+pub fn prefetch(p: *const f32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: PREFETCHT0 has no visible effect and never faults, whatever the address.
+    unsafe {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(p as *const i8)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// Writes `v` to `out`, with non-temporal (streaming) stores where the build
 /// has AVX and `out` is 32-byte aligned, else with plain stores.
 ///

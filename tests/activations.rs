@@ -188,7 +188,8 @@ fn exp_relative_error_and_special_values() {
 fn streaming_stores_write_the_same_bytes() {
     // Above STREAM_MIN the output goes out through streaming stores after an
     // unaligned head; offset 3 makes the head non-empty. Compared bit for bit
-    // with the scalar twin, plus NaN and infinities inside the streamed part.
+    // with the scalar twin, plus NaN and infinities inside the streamed part; the
+    // copy through the same loop gives back the input.
     use weightinit::activation::STREAM_MIN;
     let n = STREAM_MIN + 37;
     let mut x: Vec<f32> = (0..n)
@@ -204,6 +205,15 @@ fn streaming_stores_write_the_same_bytes() {
         act.apply_simd(&x, &mut buf[3..]);
         let mut par = vec![0f32; n];
         act.apply_simd_par(&x, &mut par);
+        let mut copy = vec![0f32; n + 3];
+        weightinit::activation::copy_simd(&x, &mut copy[3..]);
+        let mut copy_par = vec![0f32; n];
+        weightinit::activation::copy_simd_par(&x, &mut copy_par);
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert!(
+            bits(&copy[3..]) == bits(&x) && bits(&copy_par) == bits(&x),
+            "copy"
+        );
         for (i, ((&a, &b), &c)) in scalar.iter().zip(&buf[3..]).zip(&par).enumerate() {
             assert!(
                 a.to_bits() == b.to_bits() && a.to_bits() == c.to_bits(),

@@ -121,15 +121,9 @@ pub unsafe fn store_tile<V: Lanes, const MR: usize, const NVK: usize>(
 /// the time their tile comes round again). A hint only: it reads nothing.
 #[inline(always)]
 pub fn prefetch_tile(c: *const f32, rsc: usize, csc: usize, h: usize, w: usize) {
-    #[cfg(target_arch = "x86_64")]
     for i in 0..h {
         let row = c.wrapping_add(i * rsc);
-        for p in [row, row.wrapping_add(w.saturating_sub(1) * csc)] {
-            use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            // SAFETY: a prefetch never faults and has no visible effect, whatever the address.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const i8) };
-        }
+        crate::simd::prefetch(row);
+        crate::simd::prefetch(row.wrapping_add(w.saturating_sub(1) * csc));
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (c, rsc, csc, h, w);
 }
