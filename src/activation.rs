@@ -102,10 +102,11 @@ pub const STREAM_MIN: usize = 1 << 22;
 
 /// How far ahead of the loop [`Activation::apply_simd`] asks for its input:
 /// 512 floats, 2 KiB, 32 cache lines. The hardware prefetcher alone left the
-/// loop waiting on memory: in a timing loop over 16M floats, sigmoid took
-/// 9.4–9.9 ms without it and 6.9–7.4 ms with it (ReLU 5.9–6.9 against
-/// 4.9–5.2); 128 and 256 floats ahead did about as well, 2048 worse; at 1M
-/// (input in L3) sigmoid went from 2.3–2.9 to 2.5–3.0 G elements/s.
+/// loop waiting on memory: in a timing loop over 16M floats, three alternating
+/// runs took 7.8, 9.5 and 9.6 ms without it and 6.4, 6.7 and 9.2 ms with it
+/// (ReLU 6.1–6.6 against 5.0–5.5); 128 and 256 floats ahead did about as well,
+/// 2048 worse; at 1M (input in L3) sigmoid went from 2.3–2.9 to 2.5–3.0 G
+/// elements/s.
 pub const PREFETCH_AHEAD: usize = 512;
 
 /// Elements per rayon task in the parallel paths.
