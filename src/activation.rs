@@ -88,8 +88,9 @@ fn expm1_parts<V: Lanes, const CODY_WAITE: bool>(x: V, hi: f32) -> (V, V) {
     // 1.9e-9): r is off by at most |n|·1.9e-9, and eʳ by that much relatively,
     // 2.4e-7 at |n| = 128, too much for `exp`. Sigmoid and tanh take it: their
     // error is σ(1 − σ) or 2e^(−2|x|) times it, below 1e-8 everywhere, and the
-    // FMA saved is one of nine on the FMA pipes (in a timing loop over 16K
-    // floats, sigmoid 2.3–3.1 → 2.6–3.6 G elements/s, tanh 1.6–2.0 → 1.8–2.3).
+    // FMA saved is one of nine on the FMA pipes: `cargo bench --bench
+    // activations` before and after, `sigmoid_simd/1048576` 467 → 351 µs,
+    // `tanh_simd/1048576` 625 → 525 µs.
     let r = if CODY_WAITE {
         n.mul_add(c(2.121_944_4e-4), n.mul_add(c(-0.693_359_4), z))
     } else {
@@ -112,11 +113,14 @@ pub const STREAM_MIN: usize = 1 << 22;
 
 /// How far ahead of the loop [`Activation::apply_simd`] asks for its input:
 /// 512 floats, 2 KiB, 32 cache lines. The hardware prefetcher alone left the
-/// loop waiting on memory: in a timing loop over 16M floats, three alternating
-/// runs took 7.8, 9.5 and 9.6 ms without it and 6.4, 6.7 and 9.2 ms with it
-/// (ReLU 6.1–6.6 against 5.0–5.5); 128 and 256 floats ahead did about as well,
-/// 2048 worse; at 1M (input in L3) sigmoid went from 2.3–2.9 to 2.5–3.0 G
-/// elements/s.
+/// loop waiting on memory: in an A/B timing loop of `apply_simd` over 16M
+/// floats (a throwaway example program), three alternating runs took 7.8, 9.5
+/// and 9.6 ms without it and 6.4, 6.7 and 9.2 ms with it (ReLU 6.1–6.6 against
+/// 5.0–5.5); 128 and 256 floats ahead did about as well, 2048 worse. In
+/// criterion (`cargo bench --bench activations`, two runs before and after),
+/// `sigmoid_simd/16777216` went from 10.69 to 9.12 ms and `relu_simd` from 6.98
+/// to 6.88, while `tanh_simd` moved from 11.87 to 12.47 ms: memory-bound
+/// figures on this shared machine vary by ±30%, so the gain is an estimate.
 pub const PREFETCH_AHEAD: usize = 512;
 
 /// Elements per rayon task in the parallel paths.
@@ -249,19 +253,11 @@ impl Activation {
     }
 
     fn apply_simd_to(self, x: &[f32], out: &mut [f32], stream: bool) {
-        macro_rules! go {
-            ($act:expr) => {
-                if stream {
-                    map_simd::<true>(x, out, |v| $act.eval(v))
-                } else {
-                    map_simd::<false>(x, out, |v| $act.eval(v))
-                }
-            };
-        }
+        // One match outside the loop, so each loop is compiled for one function.
         match self {
-            Activation::Sigmoid => go!(Activation::Sigmoid),
-            Activation::Tanh => go!(Activation::Tanh),
-            Activation::Relu => go!(Activation::Relu),
+            Activation::Sigmoid => map(x, out, stream, |v| Activation::Sigmoid.eval(v)),
+            Activation::Tanh => map(x, out, stream, |v| Activation::Tanh.eval(v)),
+            Activation::Relu => map(x, out, stream, |v| Activation::Relu.eval(v)),
         }
     }
 
@@ -295,10 +291,16 @@ pub fn copy_simd_par(x: &[f32], out: &mut [f32]) {
 }
 
 fn copy_to(x: &[f32], out: &mut [f32], stream: bool) {
+    map(x, out, stream, |v| v)
+}
+
+/// [`map_simd`] with the store kind chosen at run time.
+#[inline(always)]
+fn map(x: &[f32], out: &mut [f32], stream: bool, f: impl Fn(f32x16) -> f32x16) {
     if stream {
-        map_simd::<true>(x, out, |v| v)
+        map_simd::<true>(x, out, f)
     } else {
-        map_simd::<false>(x, out, |v| v)
+        map_simd::<false>(x, out, f)
     }
 }
 

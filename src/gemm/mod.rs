@@ -435,7 +435,8 @@ impl Block<'_> {
                     // LOOP 1: one mr × NR tile of C.
                     let h = mr.min(mc - row);
                     let (aptr, rsa, csa) = if row < full {
-                        // SAFETY: rows ic+row .. ic+row+MR and columns pc .. pc+kc are inside A's view.
+                        // SAFETY: rows ic+row .. ic+row+mr (row + mr ≤ full ≤ mc, `full` being a
+                        // multiple of both tile heights) and columns pc .. pc+kc are inside A's view.
                         (
                             unsafe { a.data.as_ptr().add((ic + row) * a.rs + self.pc * a.cs) },
                             a.rs,
@@ -463,7 +464,7 @@ impl Block<'_> {
                         };
                         ($mr:expr, $nvk:literal) => {{
                             // SAFETY: A rows/columns are in the view or the packed buffer
-                            // (MR rows × kc), the B~ panel holds kc × nvk·LANES floats, and the
+                            // ($mr rows × kc), the B~ panel holds kc × nvk·LANES floats, and the
                             // h × w tile of C is inside C's view and written by this task only.
                             // The three calls differ only in which strides are compile-time
                             // constants once the kernel is inlined.
