@@ -374,3 +374,15 @@ fn narrow_panels_take_tall_tiles_at_every_height() {
         }
     }
 }
+
+#[test]
+fn tile_set_follows_the_build() {
+    // `.ci/run` also runs these tests with `--cfg weightinit_avx512_tile`; this
+    // fails if that flag stopped selecting the AVX-512 tile set.
+    use weightinit::gemm::archparams::{LANES, MR, MR_TALL, NV};
+    if cfg!(any(target_feature = "avx512f", weightinit_avx512_tile)) {
+        assert_eq!((MR, MR_TALL, NV, LANES), (8, 8, 2, 16));
+    } else {
+        assert_eq!((MR, MR_TALL, NV, LANES), (4, 6, 3, 8));
+    }
+}

@@ -4,6 +4,13 @@
 //!
 //! The micro-kernel keeps an `MR × NR` tile of C in registers, `NR = NV·LANES`.
 //! Choices were measured with `cargo bench --bench sgemm` (see the README).
+//!
+//! Two tile sets exist: the AVX2 one (16 `ymm` registers) and the AVX-512 one
+//! (32 `zmm`), chosen by `target_feature = "avx512f"`. The build flag
+//! `--cfg weightinit_avx512_tile` selects the AVX-512 set on any machine: its
+//! `f32x16` then runs as two `f32x8` halves (spilling, slow), which is enough
+//! to test its loop nest, edge tiles and panel cuts where no AVX-512 core is at
+//! hand. `.ci/run` runs the GEMM tests that way as well.
 
 /// The vector type of the micro-kernel. With AVX2 there are 16 `ymm`
 /// registers: a 4 × 24 tile (12 accumulators, 3 B vectors, one broadcast)
@@ -13,20 +20,20 @@
 /// and `NV` changed, one session; the machine is noisy). An AVX-512 build has 32 `zmm`
 /// registers and uses an 8 × 32 tile of `f32x16`. (Zen 4 runs both at the
 /// same FMA peak: two 256-bit FMAs or one 512-bit FMA per cycle.)
-#[cfg(not(target_feature = "avx512f"))]
+#[cfg(not(any(target_feature = "avx512f", weightinit_avx512_tile)))]
 pub type Vector = wide::f32x8;
 /// The vector type of the micro-kernel (AVX-512: 32 registers, 8 × 32 tile).
-#[cfg(target_feature = "avx512f")]
+#[cfg(any(target_feature = "avx512f", weightinit_avx512_tile))]
 pub type Vector = wide::f32x16;
 
 /// Lanes of [`Vector`].
 pub const LANES: usize = <Vector as crate::simd::Lanes>::N;
 
 /// Rows of the register tile (LOOP 1 step).
-#[cfg(not(target_feature = "avx512f"))]
+#[cfg(not(any(target_feature = "avx512f", weightinit_avx512_tile)))]
 pub const MR: usize = 4;
 /// Rows of the register tile (LOOP 1 step).
-#[cfg(target_feature = "avx512f")]
+#[cfg(any(target_feature = "avx512f", weightinit_avx512_tile))]
 pub const MR: usize = 8;
 
 /// Rows of the register tile for the narrower last panels of `n` (fewer than
@@ -38,10 +45,10 @@ pub const MR: usize = 8;
 /// with 4-row tiles and 1.19× with 6-row tiles (`perf record`), and
 /// `sgemm/blocked/1000x100x100` went from 72.2–73.2 to 74.9–77.3 GFLOP/s over
 /// three alternating runs (`cargo bench --bench sgemm -- 'sgemm/blocked/1000x100x100'`).
-#[cfg(not(target_feature = "avx512f"))]
+#[cfg(not(any(target_feature = "avx512f", weightinit_avx512_tile)))]
 pub const MR_TALL: usize = 6;
 /// Rows of the register tile for the narrower last panels of `n` (AVX-512: as [`MR`]).
-#[cfg(target_feature = "avx512f")]
+#[cfg(any(target_feature = "avx512f", weightinit_avx512_tile))]
 pub const MR_TALL: usize = MR;
 
 /// Rows of A read in place per block are a multiple of this (`lcm(MR, MR_TALL)`),
@@ -57,10 +64,10 @@ const fn lcm(a: usize, b: usize) -> usize {
 }
 
 /// Vectors per row of the register tile: `NR = NV · LANES` columns (LOOP 2 step).
-#[cfg(not(target_feature = "avx512f"))]
+#[cfg(not(any(target_feature = "avx512f", weightinit_avx512_tile)))]
 pub const NV: usize = 3;
 /// Vectors per row of the register tile: `NR = NV · LANES` columns (LOOP 2 step).
-#[cfg(target_feature = "avx512f")]
+#[cfg(any(target_feature = "avx512f", weightinit_avx512_tile))]
 pub const NV: usize = 2;
 
 /// Columns of the register tile.
