@@ -86,19 +86,54 @@ pub fn pack_b(
     parallel: bool,
 ) {
     let len = packed_b_len(kc, nc);
-    let panel = |(q, p): (usize, &mut [f32])| {
-        let (start, w) = b_panel(nc, q);
-        pack_b_panel(b, pc, jc + start, kc, w, p)
+    let panels = b_panels(nc);
+    // Contiguous groups of panels, one per thread; each group is packed a few
+    // rows at a time across its panels (see `pack_b_group`).
+    let group = if parallel {
+        panels.div_ceil(rayon::current_num_threads().max(1))
+    } else {
+        panels
     };
+    let run = |(g, d): (usize, &mut [f32])| pack_b_group(b, pc, jc, kc, nc, g * group, d);
     if parallel {
         dst[..len]
-            .par_chunks_mut(kc * NR)
+            .par_chunks_mut(kc * NR * group)
             .enumerate()
-            .for_each(panel);
+            .for_each(run);
     } else {
-        dst[..len].chunks_mut(kc * NR).enumerate().for_each(panel);
+        run((0, &mut dst[..len]));
     }
 }
+
+/// Packs the panels `q0 ..` that `dst` holds, [`B_ROWS`] rows at a time across
+/// all of them: B is read along its rows, a stream that the hardware prefetcher
+/// follows. Packing one whole panel after another read `kc` rows of 96 bytes
+/// each a row stride apart (4 KiB at n = 1024: a new page every row, where
+/// prefetchers stop); in a 1024³ product packing B took 3.0% of the samples that
+/// way (two runs) and 1.1–1.6% this way (`perf record`, four runs).
+fn pack_b_group(
+    b: &MatRef,
+    pc: usize,
+    jc: usize,
+    kc: usize,
+    nc: usize,
+    q0: usize,
+    dst: &mut [f32],
+) {
+    for p0 in (0..kc).step_by(B_ROWS) {
+        let rows = B_ROWS.min(kc - p0);
+        for (i, panel) in dst.chunks_mut(kc * NR).enumerate() {
+            let (start, w) = b_panel(nc, q0 + i);
+            let pw = w.div_ceil(LANES) * LANES;
+            let part = &mut panel[p0 * pw..(p0 + rows) * pw];
+            pack_b_panel(b, pc + p0, jc + start, rows, w, part);
+        }
+    }
+}
+
+/// Rows of B packed across all panels before the next rows (4, 8 and 16 measured
+/// the same at 1024³).
+const B_ROWS: usize = 8;
 
 /// Packs the `kc × w` block at `(pc, j0)` as one micro-panel of `kc` rows of
 /// `⌈w/LANES⌉·LANES` floats, zero-padded.
