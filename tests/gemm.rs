@@ -218,46 +218,49 @@ fn random_floats_within_k_eps_bound() {
 
 #[test]
 fn thread_count_does_not_change_bytes() {
-    let (m, k, n) = (1000, 300, 130);
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
-    let a: Vec<f32> = (0..m * k).map(|_| rng.random_range(-1.0..1.0)).collect();
-    let b: Vec<f32> = (0..k * n).map(|_| rng.random_range(-1.0..1.0)).collect();
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        let mut c = vec![0f32; m * n];
-        pool.install(|| {
-            gemm::sgemm_par(
-                1.0,
-                MatRef::row_major(&a, m, k).unwrap(),
-                MatRef::row_major(&b, k, n).unwrap(),
-                0.0,
-                &mut MatMut::row_major(&mut c, m, n).unwrap(),
-            )
-            .unwrap()
-        });
-        c
-    };
-    let one = run(1);
-    for t in [2, 5] {
-        assert_eq!(
-            one.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            run(t).iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            "{t} threads"
-        );
+    // n = 130: six B panels, packed in groups of 2 or 3 by 5 or 2 threads;
+    // n = 100: the last 28 columns cut 16 + 12 (AVX2), split across groups.
+    for (m, k, n) in [(1000, 300, 130), (300, 100, 100)] {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let a: Vec<f32> = (0..m * k).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let b: Vec<f32> = (0..k * n).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut c = vec![0f32; m * n];
+            pool.install(|| {
+                gemm::sgemm_par(
+                    1.0,
+                    MatRef::row_major(&a, m, k).unwrap(),
+                    MatRef::row_major(&b, k, n).unwrap(),
+                    0.0,
+                    &mut MatMut::row_major(&mut c, m, n).unwrap(),
+                )
+                .unwrap()
+            });
+            c
+        };
+        let one = run(1);
+        for t in [2, 5] {
+            assert_eq!(
+                one.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                run(t).iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                "{m}x{k}x{n}: {t} threads"
+            );
+        }
+        let mut seq = vec![0f32; m * n];
+        gemm::sgemm(
+            1.0,
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+            0.0,
+            &mut MatMut::row_major(&mut seq, m, n).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(one, seq, "{m}x{k}x{n}");
     }
-    let mut seq = vec![0f32; m * n];
-    gemm::sgemm(
-        1.0,
-        MatRef::row_major(&a, m, k).unwrap(),
-        MatRef::row_major(&b, k, n).unwrap(),
-        0.0,
-        &mut MatMut::row_major(&mut seq, m, n).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(one, seq);
 }
 
 #[test]
