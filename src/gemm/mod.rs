@@ -319,7 +319,7 @@ fn gemm(
     let mc_step = if par {
         // As few blocks of at most MC rows as a whole number of rounds over the
         // threads allows, all of nearly equal height: 1024 rows on 2 threads make
-        // 6 blocks of 172 rather than 5 of 192 and one of 64.
+        // 10 blocks (9 of 104 and one of 88) rather than 8 of 120 and one of 64.
         let threads = rayon::current_num_threads().max(1);
         let blocks = m.div_ceil(MC).next_multiple_of(threads);
         m.div_ceil(blocks).div_ceil(MR).clamp(1, MC / MR) * MR
