@@ -1,0 +1,155 @@
+//! Paired ratios of the GEMM against its peers, for shared and noisy machines.
+//!
+//! Criterion measures one benchmark after another for seconds each, so on a
+//! machine whose other tenants come and go, two implementations can be timed in
+//! different weather and their ratio moves by ±10% between runs (see the
+//! README). Here the two sides of each ratio alternate in short runs (about
+//! 0.3 GFLOP each, best of three repetitions), the order flipping every pair,
+//! and the median and quartiles of the per-pair ratios are printed: a burst of
+//! load slows both runs of a pair alike, so the median holds still.
+//!
+//! Each line also gives the best rate of the numerator as a share of the
+//! one-core FMA peak (`peak::fma_loop`, measured first, best of 30), times the
+//! rayon threads for `blocked_par`.
+//!
+//! `cargo bench --bench sgemm_pairs` (all ratios), or with a filter on the
+//! ratio's name, e.g. `cargo bench --bench sgemm_pairs -- 1024`. `PAIRS=N`
+//! sets the pairs per ratio (default 30).
+use std::hint::black_box;
+use std::time::Instant;
+use weightinit::gemm::{self, GemmError, MatMut, MatRef};
+use weightinit::peak;
+
+type Gemm = fn(f32, MatRef, MatRef, f32, &mut MatMut) -> Result<(), GemmError>;
+
+/// One comparison: `num` over `den` on an `m × k × n` product.
+struct Ratio {
+    shape: (usize, usize, usize),
+    num: (&'static str, Gemm),
+    den: (&'static str, Gemm),
+}
+
+impl Ratio {
+    /// Cores the numerator runs on.
+    fn threads(&self) -> usize {
+        if self.num.0 == "blocked_par" {
+            rayon::current_num_threads()
+        } else {
+            1
+        }
+    }
+}
+
+/// GFLOP/s of `f`, the best of three runs of about 0.3 GFLOP each.
+fn rate(f: Gemm, a: &[f32], b: &[f32], c: &mut [f32], (m, k, n): (usize, usize, usize)) -> f64 {
+    let flop = 2.0 * (m * k * n) as f64;
+    let reps = ((3e8 / flop) as usize).max(1);
+    let mut best = 0f64;
+    for _ in 0..3 {
+        let t = Instant::now();
+        for _ in 0..reps {
+            let ar = MatRef::row_major(a, m, k).expect("A fits");
+            let br = MatRef::row_major(b, k, n).expect("B fits");
+            let mut cm = MatMut::row_major(c, m, n).expect("C fits");
+            f(1.0, ar, br, 0.0, &mut cm).expect("shapes chain");
+            black_box(&cm);
+        }
+        best = best.max(flop * reps as f64 / t.elapsed().as_secs_f64() / 1e9);
+    }
+    best
+}
+
+fn main() {
+    let blocked = ("blocked", gemm::sgemm as Gemm);
+    let mm = ("matrixmultiply", gemm::sgemm_matrixmultiply as Gemm);
+    let par = ("blocked_par", gemm::sgemm_par as Gemm);
+    let ratios = [
+        Ratio {
+            shape: (1000, 100, 100),
+            num: blocked,
+            den: mm,
+        },
+        Ratio {
+            shape: (256, 256, 256),
+            num: blocked,
+            den: mm,
+        },
+        Ratio {
+            shape: (1024, 1024, 1024),
+            num: blocked,
+            den: mm,
+        },
+        Ratio {
+            shape: (1024, 1024, 1024),
+            num: par,
+            den: blocked,
+        },
+    ];
+    // `cargo bench` passes `--bench`; any other argument filters by name.
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let pairs: usize = match std::env::var("PAIRS") {
+        Ok(v) => match v.parse() {
+            Ok(p) if p > 0 => p,
+            _ => {
+                eprintln!("PAIRS must be a positive integer, got `{v}`");
+                std::process::exit(2);
+            }
+        },
+        Err(_) => 30,
+    };
+    let peak_rate = (0..30)
+        .map(|_| {
+            let calls = 400;
+            let t = Instant::now();
+            for _ in 0..calls {
+                black_box(peak::fma_loop(black_box(1.0001)));
+            }
+            (peak::FLOP_PER_CALL * calls) as f64 / t.elapsed().as_secs_f64() / 1e9
+        })
+        .fold(0f64, f64::max);
+    println!("peak/fma_f32/1: best {peak_rate:.1} GFLOP/s");
+    println!(
+        "ratio (median of {pairs} alternating pairs, quartiles; best GFLOP/s of each side; numerator's best of peak)"
+    );
+    for r in &ratios {
+        let (m, k, n) = r.shape;
+        let name = format!("sgemm/{}/{m}x{k}x{n} : {}", r.num.0, r.den.0);
+        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0)
+            .collect();
+        let mut c = vec![0f32; m * n];
+        let (mut best_num, mut best_den) = (0f64, 0f64);
+        let mut q: Vec<f64> = (0..pairs)
+            .map(|i| {
+                let (x, y) = if i % 2 == 0 {
+                    let x = rate(r.num.1, &a, &b, &mut c, r.shape);
+                    (x, rate(r.den.1, &a, &b, &mut c, r.shape))
+                } else {
+                    let y = rate(r.den.1, &a, &b, &mut c, r.shape);
+                    (rate(r.num.1, &a, &b, &mut c, r.shape), y)
+                };
+                best_num = best_num.max(x);
+                best_den = best_den.max(y);
+                x / y
+            })
+            .collect();
+        q.sort_by(f64::total_cmp);
+        let at = |f: f64| q[((q.len() - 1) as f64 * f).round() as usize];
+        println!(
+            "{name:48} {:.3}x  ({:.3}-{:.3})  best {best_num:.1} / {best_den:.1} GFLOP/s  {:.0}%",
+            at(0.5),
+            at(0.25),
+            at(0.75),
+            100.0 * best_num / (peak_rate * r.threads() as f64)
+        );
+    }
+}
