@@ -5,6 +5,8 @@ use std::hint::black_box;
 use weightinit::gemm::{self, MatMut, MatRef, naive};
 use weightinit::peak;
 
+mod common;
+
 const SHAPES: [(usize, usize, usize); 4] = [
     (1000, 100, 100),
     (256, 256, 256),
@@ -16,12 +18,7 @@ fn sgemm(c: &mut Criterion) {
     let mut g = c.benchmark_group("sgemm");
     for (m, k, n) in SHAPES {
         let id = format!("{m}x{k}x{n}");
-        let a: Vec<f32> = (0..m * k)
-            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
-            .collect();
-        let b: Vec<f32> = (0..k * n)
-            .map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0)
-            .collect();
+        let (a, b) = common::operands(m, k, n);
         let mut cbuf = vec![0f32; m * n];
         g.throughput(Throughput::Elements(2 * (m * k * n) as u64));
         if m * k * n >= 1 << 30 {

@@ -6,7 +6,8 @@
 //! README). Here the two sides of each ratio alternate in short runs (about
 //! 0.3 GFLOP each, best of three repetitions), the order flipping every pair,
 //! and the median and quartiles of the per-pair ratios are printed: a burst of
-//! load slows both runs of a pair alike, so the median holds still.
+//! load mostly slows both runs of a pair alike, so the median moves far less
+//! between runs than the ratio of two criterion medians.
 //!
 //! Each line also gives the best rate of the numerator as a share of the
 //! one-core FMA peak (`peak::fma_loop`, measured first, best of 30), times the
@@ -19,6 +20,8 @@ use std::hint::black_box;
 use std::time::Instant;
 use weightinit::gemm::{self, GemmError, MatMut, MatRef};
 use weightinit::peak;
+
+mod common;
 
 type Gemm = fn(f32, MatRef, MatRef, f32, &mut MatMut) -> Result<(), GemmError>;
 
@@ -63,27 +66,12 @@ fn main() {
     let blocked = ("blocked", gemm::sgemm as Gemm);
     let mm = ("matrixmultiply", gemm::sgemm_matrixmultiply as Gemm);
     let par = ("blocked_par", gemm::sgemm_par as Gemm);
+    let ratio = |shape, num, den| Ratio { shape, num, den };
     let ratios = [
-        Ratio {
-            shape: (1000, 100, 100),
-            num: blocked,
-            den: mm,
-        },
-        Ratio {
-            shape: (256, 256, 256),
-            num: blocked,
-            den: mm,
-        },
-        Ratio {
-            shape: (1024, 1024, 1024),
-            num: blocked,
-            den: mm,
-        },
-        Ratio {
-            shape: (1024, 1024, 1024),
-            num: par,
-            den: blocked,
-        },
+        ratio((1000, 100, 100), blocked, mm),
+        ratio((256, 256, 256), blocked, mm),
+        ratio((1024, 1024, 1024), blocked, mm),
+        ratio((1024, 1024, 1024), par, blocked),
     ];
     // `cargo bench` passes `--bench`; any other argument filters by name.
     let filter: Vec<String> = std::env::args()
@@ -120,12 +108,7 @@ fn main() {
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
-        let a: Vec<f32> = (0..m * k)
-            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
-            .collect();
-        let b: Vec<f32> = (0..k * n)
-            .map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0)
-            .collect();
+        let (a, b) = common::operands(m, k, n);
         let mut c = vec![0f32; m * n];
         let (mut best_num, mut best_den) = (0f64, 0f64);
         let mut q: Vec<f64> = (0..pairs)

@@ -224,23 +224,26 @@ fn thread_count_does_not_change_bytes() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
         let a: Vec<f32> = (0..m * k).map(|_| rng.random_range(-1.0..1.0)).collect();
         let b: Vec<f32> = (0..k * n).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let product = |f: Gemm| {
+            let mut c = vec![0f32; m * n];
+            let ar = MatRef::row_major(&a, m, k).unwrap();
+            let br = MatRef::row_major(&b, k, n).unwrap();
+            f(
+                1.0,
+                ar,
+                br,
+                0.0,
+                &mut MatMut::row_major(&mut c, m, n).unwrap(),
+            )
+            .unwrap();
+            c
+        };
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            let mut c = vec![0f32; m * n];
-            pool.install(|| {
-                gemm::sgemm_par(
-                    1.0,
-                    MatRef::row_major(&a, m, k).unwrap(),
-                    MatRef::row_major(&b, k, n).unwrap(),
-                    0.0,
-                    &mut MatMut::row_major(&mut c, m, n).unwrap(),
-                )
-                .unwrap()
-            });
-            c
+            pool.install(|| product(gemm::sgemm_par))
         };
         let one = run(1);
         for t in [2, 5] {
@@ -250,16 +253,7 @@ fn thread_count_does_not_change_bytes() {
                 "{m}x{k}x{n}: {t} threads"
             );
         }
-        let mut seq = vec![0f32; m * n];
-        gemm::sgemm(
-            1.0,
-            MatRef::row_major(&a, m, k).unwrap(),
-            MatRef::row_major(&b, k, n).unwrap(),
-            0.0,
-            &mut MatMut::row_major(&mut seq, m, n).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(one, seq, "{m}x{k}x{n}");
+        assert_eq!(one, product(gemm::sgemm), "{m}x{k}x{n}");
     }
 }
 
