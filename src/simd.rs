@@ -76,6 +76,15 @@ pub trait Lanes:
     /// # Safety
     /// `p` must be valid for writes of `N` floats (any alignment).
     unsafe fn store(self, p: *mut f32);
+    /// The sum of the lanes (in an order of the implementation's choosing, the
+    /// same on every call).
+    fn reduce_add(self) -> f32;
+    /// The lane sums of four vectors, `[Σ v[0], Σ v[1], Σ v[2], Σ v[3]]` (each in
+    /// a fixed order).
+    #[inline(always)]
+    fn sum4(v: [Self; 4]) -> [f32; 4] {
+        v.map(Self::reduce_add)
+    }
 }
 
 /// 2⁻²⁴: the spacing of the 24-bit uniform grid.
@@ -178,10 +187,14 @@ impl Lanes for f32 {
         // SAFETY: the caller guarantees `p` is valid for one write.
         unsafe { p.write_unaligned(self) }
     }
+    #[inline(always)]
+    fn reduce_add(self) -> f32 {
+        self
+    }
 }
 
 macro_rules! impl_lanes_wide {
-    ($v:ty, $n:expr, $bits:ty, $from_bits:expr) => {
+    ($v:ty, $n:expr, $bits:ty, $from_bits:expr $(, $sum4:item)?) => {
         impl Lanes for $v {
             const N: usize = $n;
             type Bits = $bits;
@@ -290,6 +303,11 @@ macro_rules! impl_lanes_wide {
                 // SAFETY: the caller guarantees `p` is valid for N writes.
                 unsafe { (p as *mut $v).write_unaligned(self) }
             }
+            #[inline(always)]
+            fn reduce_add(self) -> f32 {
+                <$v>::reduce_add(self)
+            }
+            $($sum4)*
         }
     };
 }
@@ -300,11 +318,36 @@ impl_lanes_wide!(f32x16, 16, u32x16, |b| {
         b.unbounded_shr_scalar(8),
     ))
 });
-impl_lanes_wide!(f32x8, 8, wide::u32x8, |b| {
-    f32x8::from_i32x8(wide::bytemuck::cast::<wide::u32x8, wide::i32x8>(
-        b.unbounded_shr_scalar(8),
-    ))
-});
+impl_lanes_wide!(
+    f32x8,
+    8,
+    wide::u32x8,
+    |b| {
+        f32x8::from_i32x8(wide::bytemuck::cast::<wide::u32x8, wide::i32x8>(
+            b.unbounded_shr_scalar(8),
+        ))
+    },
+    // Three horizontal adds and one add of halves, where four separate
+    // reductions take six operations each.
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
+    #[inline(always)]
+    fn sum4(v: [Self; 4]) -> [f32; 4] {
+        use core::arch::x86_64::{
+            __m128, __m256, _mm_add_ps, _mm256_castps256_ps128, _mm256_extractf128_ps,
+            _mm256_hadd_ps,
+        };
+        let [a, b, c, d] = v.map(wide::bytemuck::cast::<f32x8, __m256>);
+        // [a01 a23 b01 b23 | a45 a67 b45 b67], then the same for c, d, then
+        // [a0123 b0123 c0123 d0123 | a4567 b4567 c4567 d4567].
+        // SAFETY: the build enables AVX (the `cfg` above), which these
+        // register-only intrinsics need; they touch no memory.
+        let s = unsafe {
+            let h = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+            _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps::<1>(h))
+        };
+        wide::bytemuck::cast::<__m128, [f32; 4]>(s)
+    }
+);
 
 /// Asks the cache for the line holding `p` (into L1). A hint only: it reads
 /// nothing and never faults, so `p` may point anywhere, past the end of a

@@ -287,6 +287,20 @@ fn packed_b_matches_unpacked() {
     )
     .unwrap();
     assert_eq!(c1, c2);
+    // The same A stored transposed: its rows are strided, so the columns that
+    // the packed B leaves to dot products read copies of them.
+    let at: Vec<f32> = (0..k * m).map(|i| a[(i % m) * k + i / m]).collect();
+    let atr = MatRef::row_major(&at, k, m).unwrap().t();
+    let mut c3 = vec![f32::NAN; m * n];
+    gemm::sgemm_packed(
+        1.0,
+        atr,
+        &pb,
+        0.0,
+        &mut MatMut::row_major(&mut c3, m, n).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(c1, c3);
 }
 
 #[test]
@@ -324,25 +338,57 @@ fn bad_views_are_errors() {
 }
 
 #[test]
-fn b_panels_cover_every_column_once() {
-    use weightinit::gemm::archparams::{LANES, NR};
-    use weightinit::gemm::packing::{b_panel, b_panels, packed_b_len};
+fn b_panels_and_tail_cover_every_column_once() {
+    use weightinit::gemm::archparams::{LANES, NR, PACK_A_MIN_N};
+    use weightinit::gemm::dot::DOT_COLS;
+    use weightinit::gemm::packing::{BLayout, DOT_MIN_K, b_panel, b_panels};
     for nc in 1..=4 * NR + 3 {
+        let layout = BLayout::new(nc, nc, DOT_MIN_K, true);
+        let rest = nc % LANES;
+        let tail = if (1..=DOT_COLS).contains(&rest) {
+            rest
+        } else {
+            0
+        };
+        assert_eq!(layout.tail, tail, "nc {nc}: tail columns");
+        assert_eq!(layout.cols(), nc);
         let mut next = 0;
         let mut floats = 0;
-        for q in 0..b_panels(nc) {
-            let (start, w) = b_panel(nc, q);
+        for q in 0..b_panels(layout.main) {
+            let (start, w) = b_panel(layout.main, q);
             assert_eq!(start, next, "nc {nc}: panel {q} starts at {start}");
             assert!((1..=NR).contains(&w), "nc {nc}: panel {q} is {w} wide");
-            if NR == 3 * LANES && nc > NR {
+            if NR == 3 * LANES && layout.main > NR {
                 assert!(w > LANES, "nc {nc}: panel {q} is one vector wide");
             }
             next += w;
             floats = q * NR + w.div_ceil(LANES) * LANES;
         }
-        assert_eq!(next, nc);
-        assert_eq!(packed_b_len(1, nc), floats, "nc {nc}: B~ length");
+        assert_eq!(next, layout.main);
+        assert_eq!(
+            layout.tail_offset(),
+            floats * DOT_MIN_K,
+            "nc {nc}: panels' length"
+        );
+        let tail_floats = if tail > 0 {
+            DOT_COLS * DOT_MIN_K.next_multiple_of(LANES)
+        } else {
+            0
+        };
+        assert_eq!(
+            layout.floats(),
+            (floats * DOT_MIN_K) + tail_floats,
+            "nc {nc}: B~ length"
+        );
     }
+    // No tail for a packed A (wide B), a slab short of B's last column, a
+    // shallow slab, or an A whose rows are strided.
+    let n = PACK_A_MIN_N.next_multiple_of(LANES) + 1;
+    assert_eq!(BLayout::new(n, n, DOT_MIN_K, true).tail, 0);
+    assert_eq!(BLayout::new(101, 100, DOT_MIN_K, true).tail, 0);
+    assert_eq!(BLayout::new(100, 100, DOT_MIN_K - 1, true).tail, 0);
+    assert_eq!(BLayout::new(100, 100, DOT_MIN_K, false).tail, 0);
+    assert_eq!(BLayout::new(100, 100, DOT_MIN_K, true).tail, 100 % LANES);
 }
 
 #[test]

@@ -40,6 +40,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod archparams;
+pub mod dot;
 pub mod kernel;
 pub mod naive;
 pub mod packing;
@@ -48,7 +49,8 @@ mod view;
 pub use view::{MatMut, MatRef};
 
 use archparams::{KC, LANES, MC, MR, MR_LCM, MR_TALL, NC, NR, NV, PACK_A_MIN_N, Vector};
-use packing::{AlignedBuf, b_panel, b_panels, pack_a, pack_b, packed_b_len};
+use dot::dot_rows;
+use packing::{AlignedBuf, BLayout, b_panel, b_panels, pack_a, pack_b};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -208,7 +210,10 @@ pub struct PackedB {
 }
 
 impl PackedB {
-    /// Packs all of `b`.
+    /// Packs all of `b`, laid out for an A with contiguous rows (unit column
+    /// stride, as a row-major A has): its last columns may then be left to dot
+    /// products along `k` ([`dot`]). Any A works; another A's rows are copied
+    /// for those columns.
     pub fn new(b: MatRef) -> PackedB {
         let (k, n) = (b.rows, b.cols);
         let mut offsets = Vec::new();
@@ -218,7 +223,7 @@ impl PackedB {
             let mut row = Vec::new();
             for pc in (0..k).step_by(KC) {
                 row.push(total);
-                total += packed_b_len(KC.min(k - pc), nc);
+                total += BLayout::new(n, nc, KC.min(k - pc), true).floats();
             }
             offsets.push(row);
         }
@@ -227,15 +232,14 @@ impl PackedB {
         for (ji, jc) in (0..n).step_by(NC).enumerate() {
             let nc = NC.min(n - jc);
             for (pi, pc) in (0..k).step_by(KC).enumerate() {
-                let kc = KC.min(k - pc);
+                let layout = BLayout::new(n, nc, KC.min(k - pc), true);
                 let off = offsets[ji][pi];
                 pack_b(
                     &b,
                     pc,
                     jc,
-                    kc,
-                    nc,
-                    &mut dst[off..off + packed_b_len(kc, nc)],
+                    layout,
+                    &mut dst[off..off + layout.floats()],
                     false,
                 );
             }
@@ -334,15 +338,18 @@ fn gemm(
                 for (pi, pc) in (0..k).step_by(KC).enumerate() {
                     // LOOP 4: a KC-deep slab; B[pc.., jc..] packed into B~.
                     let kc = KC.min(k - pc);
+                    // A packed B was laid out for an A with contiguous rows.
+                    let a_rows = matches!(b, BSource::Packed(_)) || a.cs == 1;
+                    let layout = BLayout::new(n, nc, kc, a_rows);
                     let bp: &[f32] = match &b {
                         BSource::View(v) => {
-                            let dst = bbuf.get(packed_b_len(kc, nc));
-                            pack_b(v, pc, jc, kc, nc, dst, par);
+                            let dst = bbuf.get(layout.floats());
+                            pack_b(v, pc, jc, layout, dst, par);
                             dst
                         }
                         BSource::Packed(p) => {
                             let off = p.offsets[ji][pi];
-                            &p.buf.floats()[off..off + packed_b_len(kc, nc)]
+                            &p.buf.floats()[off..off + layout.floats()]
                         }
                     };
                     let beta_l = if pc == 0 { beta } else { 1.0 };
@@ -352,7 +359,7 @@ fn gemm(
                         pc,
                         kc,
                         jc,
-                        nc,
+                        layout,
                         pack,
                         c: cp,
                         rsc,
@@ -392,7 +399,7 @@ struct Block<'x> {
     pc: usize,
     kc: usize,
     jc: usize,
-    nc: usize,
+    layout: BLayout,
     pack: bool,
     c: CPtr,
     rsc: usize,
@@ -419,9 +426,9 @@ impl Block<'_> {
             if packed_rows > 0 {
                 pack_a(a, ic + full, self.pc, packed_rows, kc, ap);
             }
-            for q in 0..b_panels(self.nc) {
+            for q in 0..b_panels(self.layout.main) {
                 // LOOP 2: one B~ micro-panel of NR columns.
-                let (start, w) = b_panel(self.nc, q);
+                let (start, w) = b_panel(self.layout.main, q);
                 let nvk = w.div_ceil(LANES);
                 let bq = &self.bp[q * kc * NR..];
                 // Narrow panels read in place take MR_TALL-row tiles over the
@@ -493,5 +500,54 @@ impl Block<'_> {
                 }
             }
         });
+        if self.layout.tail > 0 {
+            self.run_tail(ic, mc);
+        }
+    }
+
+    /// The tail columns of rows `ic .. ic+mc` as dot products along `k`
+    /// ([`dot`]). A's rows are read in place when they are contiguous, else
+    /// copied first.
+    fn run_tail(&self, ic: usize, mc: usize) {
+        let (a, kc, pc) = (self.a, self.kc, self.pc);
+        let (main, tail) = (self.layout.main, self.layout.tail);
+        let ldb = self.layout.tail_stride();
+        let off = self.layout.tail_offset();
+        let bt = &self.bp[off..off + dot::DOT_COLS * ldb];
+        // Copies, so that the writes through `c` below cannot be taken to
+        // change them (they would be reloaded for every element).
+        let (alpha, beta, rsc, csc) = (self.alpha, self.beta, self.rsc, self.csc);
+        // SAFETY: row ic, column jc+main: inside C's view (ic < m, main < nc).
+        let c0 = unsafe { self.c.0.add(ic * rsc + (self.jc + main) * csc) };
+        let emit = move |i: usize, s: [f32; dot::DOT_COLS]| {
+            // SAFETY: rows ic+i < ic+mc ≤ m, columns jc+main+j < jc+nc ≤ n:
+            // inside C's view, and this task alone writes these rows.
+            unsafe {
+                let row = c0.add(i * rsc);
+                for (j, &x) in s.iter().enumerate().take(tail) {
+                    let p = row.add(j * csc);
+                    *p = if beta == 0.0 {
+                        alpha * x
+                    } else {
+                        alpha * x + beta * *p
+                    };
+                }
+            }
+        };
+        if a.cs == 1 {
+            let start = ic * a.rs + pc;
+            let rows = &a.data[start..start + (mc - 1) * a.rs + kc];
+            dot_rows::<Vector>(mc, kc, rows, a.rs, bt, ldb, emit);
+        } else {
+            with_buf(&A_BUF, |buf| {
+                let rows = buf.get(mc * kc);
+                for (i, row) in rows.chunks_exact_mut(kc).enumerate() {
+                    for (p, x) in row.iter_mut().enumerate() {
+                        *x = a.data[(ic + i) * a.rs + (pc + p) * a.cs];
+                    }
+                }
+                dot_rows::<Vector>(mc, kc, rows, kc, bt, ldb, emit);
+            });
+        }
     }
 }

@@ -3,6 +3,13 @@
 //! * B~ (`kc × nc`, LOOP 4/5): panel `q` holds the `w` columns that [`b_panel`]
 //!   gives it as `kc` rows of `nvk·LANES` floats, `nvk = ⌈w/LANES⌉`, zero-padded
 //!   past `w`. Panel `q` starts at `q·kc·NR`.
+//! * When [`BLayout`] gives the slab a tail (the last `t` columns of a narrow
+//!   B), the panels cover the other columns only, and the tail follows them
+//!   transposed: [`DOT_COLS`] rows of `kc` rounded up to `LANES` floats, row `j`
+//!   holding column `j` of the tail, zero-padded (read by [`super::dot`]).
+//!   When `LANES` does not divide `kc ≥ LANES`, the last vector of a row holds
+//!   `B[kc − LANES .. kc]` with the lanes before `⌊kc/LANES⌋·LANES` zeroed, to
+//!   match the vector of A that ends at `kc`.
 //! * A~ (`mc × kc`, LOOP 3): panel `r` holds rows `r·MR .. r·MR + h` as `kc`
 //!   columns of `MR` floats (zero-padded past `h`), so the kernel reads it with
 //!   strides `(1, MR)`.
@@ -12,7 +19,8 @@
 #![forbid(unsafe_code)]
 
 use super::MatRef;
-use super::archparams::{LANES, MR, NR};
+use super::archparams::{LANES, MR, NR, PACK_A_MIN_N};
+use super::dot::DOT_COLS;
 use rayon::prelude::*;
 use wide::f32x16;
 
@@ -67,26 +75,97 @@ pub fn b_panel(nc: usize, q: usize) -> (usize, usize) {
     }
 }
 
-/// Floats needed for B~ of `kc × nc`.
-pub fn packed_b_len(kc: usize, nc: usize) -> usize {
-    let panels = b_panels(nc);
-    let (_, w) = b_panel(nc, panels - 1);
-    kc * ((panels - 1) * NR + w.div_ceil(LANES) * LANES)
+/// Floats of the micro-panels of `nc` columns, `kc` deep.
+fn panels_len(kc: usize, nc: usize) -> usize {
+    match b_panels(nc) {
+        0 => 0,
+        panels => {
+            let (_, w) = b_panel(nc, panels - 1);
+            kc * ((panels - 1) * NR + w.div_ceil(LANES) * LANES)
+        }
+    }
 }
 
-/// Packs `B[pc .. pc+kc, jc .. jc+nc]` into `dst` (B~ layout above); with
-/// `parallel`, the micro-panels are packed on the rayon pool.
-pub fn pack_b(
-    b: &MatRef,
-    pc: usize,
-    jc: usize,
-    kc: usize,
-    nc: usize,
-    dst: &mut [f32],
-    parallel: bool,
-) {
-    let len = packed_b_len(kc, nc);
-    let panels = b_panels(nc);
+/// How the `nc` columns of a `kc`-deep B~ slab split between micro-panels
+/// (`main`, the first ones) and the dot-product tail (`tail`, the last ones;
+/// see [`super::dot`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BLayout {
+    /// Columns in micro-panels.
+    pub main: usize,
+    /// Columns in the transposed tail, 0 ..= [`DOT_COLS`].
+    pub tail: usize,
+    /// Depth of the slab.
+    pub kc: usize,
+}
+
+impl BLayout {
+    /// The layout of a `kc`-deep slab of columns `jc .. jc+nc` of a B with `n`
+    /// columns, for an A whose rows are contiguous (`a_rows`) or not. A tail is
+    /// cut when all of these hold:
+    /// * A is read in place (`n <` [`PACK_A_MIN_N`], so the slab is all of B)
+    ///   and its rows are contiguous, so that they are read along `k` as they
+    ///   are. (Copying strided rows first made a transposed A's products at
+    ///   1000 × 100 × 100 and 100 × 1000 × 100 0.65–0.70× as fast.)
+    /// * `1 ≤ n mod LANES ≤ DOT_COLS`: the padded last vector wastes at least
+    ///   half its lanes.
+    /// * `kc ≥` [`DOT_MIN_K`].
+    pub fn new(n: usize, nc: usize, kc: usize, a_rows: bool) -> BLayout {
+        const { assert!(DOT_MIN_K >= LANES, "a tail's rows hold a vector at least") };
+        let rest = nc % LANES;
+        let cut = a_rows
+            && n < PACK_A_MIN_N
+            && nc == n
+            && kc >= DOT_MIN_K
+            && (1..=DOT_COLS).contains(&rest);
+        let tail = if cut { rest } else { 0 };
+        BLayout {
+            main: nc - tail,
+            tail,
+            kc,
+        }
+    }
+
+    /// Columns of the slab.
+    pub fn cols(&self) -> usize {
+        self.main + self.tail
+    }
+
+    /// Floats from the slab's start to its transposed tail.
+    pub fn tail_offset(&self) -> usize {
+        panels_len(self.kc, self.main)
+    }
+
+    /// Floats per row of the transposed tail: `kc` rounded up to whole vectors.
+    pub fn tail_stride(&self) -> usize {
+        self.kc.next_multiple_of(LANES)
+    }
+
+    /// Floats needed for the slab.
+    pub fn floats(&self) -> usize {
+        let tail = if self.tail > 0 {
+            DOT_COLS * self.tail_stride()
+        } else {
+            0
+        };
+        self.tail_offset() + tail
+    }
+}
+
+/// The shortest slab given a tail. Each row of the tail pays a horizontal sum
+/// and a store of its own, which the FMAs saved must repay: against the padded
+/// panels, `1000 × k × 100` products ran 1.00× at `k` = 16, 32 and 48, 1.03×
+/// at 64 and 1.06× at 100 (medians of 12–40 alternating runs of two builds; a
+/// throwaway harness, so estimates).
+pub const DOT_MIN_K: usize = 64;
+
+/// Packs `B[pc .. pc+kc, jc .. jc+nc]` (`kc`, `nc` and the split as `layout`
+/// gives them) into `dst` (B~ layout above); with `parallel`, the
+/// micro-panels are packed on the rayon pool.
+pub fn pack_b(b: &MatRef, pc: usize, jc: usize, layout: BLayout, dst: &mut [f32], parallel: bool) {
+    let kc = layout.kc;
+    let len = layout.tail_offset();
+    let panels = b_panels(layout.main);
     // Contiguous groups of panels, one per thread; each group is packed a few
     // rows at a time across its panels (see `pack_b_group`).
     let group = if parallel {
@@ -94,14 +173,38 @@ pub fn pack_b(
     } else {
         panels
     };
-    let run = |(g, d): (usize, &mut [f32])| pack_b_group(b, pc, jc, kc, nc, g * group, d);
-    if parallel {
+    let main = layout.main;
+    let run = |(g, d): (usize, &mut [f32])| pack_b_group(b, pc, jc, kc, main, g * group, d);
+    if parallel && len > 0 {
         dst[..len]
             .par_chunks_mut(kc * NR * group)
             .enumerate()
             .for_each(run);
     } else {
         run((0, &mut dst[..len]));
+    }
+    if layout.tail > 0 {
+        let ld = layout.tail_stride();
+        let t = &mut dst[len..layout.floats()];
+        t.fill(0.0);
+        let full = kc / LANES * LANES;
+        for (j, row) in t.chunks_exact_mut(ld).take(layout.tail).enumerate() {
+            let at = |p: usize| b.data[(pc + p) * b.rs + (jc + main + j) * b.cs];
+            for (p, x) in row[..full].iter_mut().enumerate() {
+                *x = at(p);
+            }
+            if kc > full {
+                // The last step lines up with the A vector that ends at `kc`
+                // (`kc ≥ DOT_MIN_K ≥ LANES`): its lanes before `full` are the
+                // step before's, so they stay zero here.
+                for (l, x) in row[full..].iter_mut().enumerate() {
+                    let p = kc - LANES + l;
+                    if p >= full {
+                        *x = at(p);
+                    }
+                }
+            }
+        }
     }
 }
 
