@@ -524,6 +524,17 @@ impl Block<'_> {
             // inside C's view, and this task alone writes these rows.
             unsafe {
                 let row = c0.add(i * rsc);
+                if tail == dot::DOT_COLS && csc == 1 {
+                    // Four adjacent floats: one vector multiply and store.
+                    let p = row as *mut [f32; dot::DOT_COLS];
+                    *p = if beta == 0.0 {
+                        s.map(|x| alpha * x)
+                    } else {
+                        let old = *p;
+                        core::array::from_fn(|j| alpha * s[j] + beta * old[j])
+                    };
+                    return;
+                }
                 for (j, &x) in s.iter().enumerate().take(tail) {
                     let p = row.add(j * csc);
                     *p = if beta == 0.0 {
