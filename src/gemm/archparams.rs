@@ -37,6 +37,9 @@ mod tile {
     /// with 4-row tiles and 1.19× with 6-row tiles (`perf record`), and
     /// `sgemm/blocked/1000x100x100` went from 72.2–73.2 to 74.9–77.3 GFLOP/s over
     /// three alternating runs (`cargo bench --bench sgemm -- 'sgemm/blocked/1000x100x100'`).
+    /// (Measured before the dot-product tail, [`crate::gemm::dot`]: with a
+    /// row-major A and `k ≥ 64`, `n = 100` is now four 24-wide panels and a
+    /// tail, and narrow panels remain for other widths and layouts, e.g. `n = 20`.)
     pub const MR_TALL: usize = 6;
 
     /// Vectors per row of the register tile: `NR = NV · LANES` columns (LOOP 2 step).

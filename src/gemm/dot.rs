@@ -26,10 +26,11 @@
 //! [`super::packing::DOT_MIN_K`]). At 1000 × 100 × 100 the product ran 1.05×
 //! faster than with the padded panels (medians of 40 alternating runs of two
 //! builds, a throwaway harness, so an estimate), though this tail still runs at
-//! about half the micro-kernel's rate per FMA (1000 × 100 × 4, all tail: about
-//! 50 GFLOP/s; `perf annotate` puts a third of its time in the sums and stores).
-//! Two-row tiles, and tails run after each tile of the last panel (on rows
-//! just read), were 0.97× as fast.
+//! about 60% of the micro-kernel's rate per FMA (1000 × 100 × 4, all tail:
+//! about 60 GFLOP/s; `perf annotate` put a third of its time in the sums and
+//! stores, which 13 steps of `k` per tile do not hide). Two-row tiles, and
+//! tails run after each tile of the last panel (on rows just read), were 0.97×
+//! as fast.
 //!
 //! The sum over `k` runs in a fixed order per element, whatever thread
 //! computes it, so determinism holds.
