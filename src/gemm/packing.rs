@@ -155,7 +155,7 @@ impl BLayout {
 /// The shortest slab given a tail. Each row of the tail pays a horizontal sum
 /// and a store of its own, which the FMAs saved must repay: against the padded
 /// panels, `1000 × k × 100` products ran 1.00× at `k` = 16, 32 and 48, 1.03×
-/// at 64 and 1.06× at 100 (medians of 12–40 alternating runs of two builds; a
+/// at 64 and 1.05× at 100 (medians of 12–40 alternating runs of two builds; a
 /// throwaway harness, so estimates).
 pub const DOT_MIN_K: usize = 64;
 
