@@ -28,7 +28,8 @@
 //! builds, a throwaway harness, so an estimate), though this tail still runs at
 //! about 60% of the micro-kernel's rate per FMA (1000 × 100 × 4, all tail:
 //! about 60 GFLOP/s; `perf annotate` put a third of its time in the sums and
-//! stores, which 13 steps of `k` per tile do not hide). Two-row tiles, and
+//! stores, which 13 steps of `k` per tile do not hide, and most of the rest on
+//! the loads of A, each of which feeds only four FMAs). Two-row tiles, and
 //! tails run after each tile of the last panel (on rows just read), were 0.97×
 //! as fast.
 //!
