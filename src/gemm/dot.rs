@@ -29,7 +29,8 @@
 //! about 60% of the micro-kernel's rate per FMA (1000 × 100 × 4, all tail:
 //! about 60 GFLOP/s; `perf annotate` put a third of its time in the sums and
 //! stores, which 13 steps of `k` per tile do not hide, and most of the rest on
-//! the loads of A, each of which feeds only four FMAs). Two-row tiles, and
+//! the loads of A: 96 bytes per step from beyond L1, where the micro-kernel
+//! reads 16). Two-row tiles, and
 //! tails run after each tile of the last panel (on rows just read), were 0.97×
 //! as fast.
 //!
