@@ -27,8 +27,9 @@
 //! faster than with the padded panels (medians of 40 alternating runs of two
 //! builds, a throwaway harness, so an estimate), though this tail still runs at
 //! about 60% of the micro-kernel's rate per FMA (1000 × 100 × 4, all tail:
-//! about 60 GFLOP/s; `perf annotate` put a third of its time in the sums and
-//! stores, which 13 steps of `k` per tile do not hide, and most of the rest on
+//! about 60 GFLOP/s; `perf annotate`, before a row's four floats were stored
+//! as one vector, put a third of its time in the sums and stores, which 13
+//! steps of `k` per tile do not hide, and most of the rest on
 //! the loads of A: 96 bytes per step from beyond L1, where the micro-kernel
 //! reads 16). Two-row tiles, and tails run after each tile (or each 12 or 24
 //! rows) of the last panel, on rows just read, were 0.95–0.98× as fast.

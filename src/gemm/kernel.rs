@@ -107,12 +107,26 @@ pub unsafe fn store_tile<V: Lanes, const MR: usize, const NVK: usize>(
             // SAFETY: `i < mr`, `j < nr`: inside C's view by the contract, and
             // `tile[i·width + j]` was written above (`i < MR`, `j < NVK·N`).
             unsafe {
-                let p = c.add(i * rsc + j * csc);
-                let r = alpha * *tp.add(i * width + j);
-                *p = if beta == 0.0 { r } else { r + beta * *p };
-            }
+                update_c(
+                    &mut *c.add(i * rsc + j * csc),
+                    alpha,
+                    *tp.add(i * width + j),
+                    beta,
+                )
+            };
         }
     }
+}
+
+/// `c ← α·x + β·c` for one element of C; `β = 0` does not read `c`, so a NaN
+/// there is overwritten, as BLAS does.
+#[inline(always)]
+pub fn update_c(c: &mut f32, alpha: f32, x: f32, beta: f32) {
+    *c = if beta == 0.0 {
+        alpha * x
+    } else {
+        alpha * x + beta * *c
+    };
 }
 
 /// Asks the cache for the first and last float of each of the `h` rows of a

@@ -330,6 +330,8 @@ fn gemm(
     } else {
         MC
     };
+    // A packed B was laid out for an A with contiguous rows.
+    let a_rows = matches!(b, BSource::Packed(_)) || a.cs == 1;
     let slabs = || {
         with_buf(&B_BUF, |bbuf| {
             for (ji, jc) in (0..n).step_by(NC).enumerate() {
@@ -338,8 +340,6 @@ fn gemm(
                 for (pi, pc) in (0..k).step_by(KC).enumerate() {
                     // LOOP 4: a KC-deep slab; B[pc.., jc..] packed into B~.
                     let kc = KC.min(k - pc);
-                    // A packed B was laid out for an A with contiguous rows.
-                    let a_rows = matches!(b, BSource::Packed(_)) || a.cs == 1;
                     let layout = BLayout::new(n, nc, kc, a_rows);
                     let bp: &[f32] = match &b {
                         BSource::View(v) => {
@@ -536,12 +536,7 @@ impl Block<'_> {
                     return;
                 }
                 for (j, &x) in s.iter().enumerate().take(tail) {
-                    let p = row.add(j * csc);
-                    *p = if beta == 0.0 {
-                        alpha * x
-                    } else {
-                        alpha * x + beta * *p
-                    };
+                    kernel::update_c(&mut *row.add(j * csc), alpha, x, beta);
                 }
             }
         };
