@@ -99,7 +99,12 @@ fn bad_input_exits_2_naming_the_value() {
     fails_with(&["--width", "0"], "--width");
     fails_with(&["--layers", "0"], "--layers");
     fails_with(&["--bins", "0"], "--bins");
-    fails_with(&["--batch", "-5"], "-5");
+    fails_with(&["--batch", "-5"], "must not be negative, got -5");
+    fails_with(&["--layers=-1"], "must not be negative, got -1");
+    fails_with(&["--lsuv-max-iter", "-2"], "-2");
+    fails_with(&["--width", "1e3"], "1e3");
+    fails_with(&["--lsuv-tol", "-0.5"], "got -0.5");
+    fails_with(&["--seed", "-1"], "-1");
     fails_with(&["--lsuv-tol", "NaN"], "NaN");
     fails_with(&["--layers", "1000000000"], "1000000000");
     fails_with(&["--bins", "99999999999"], "99999999999");
@@ -112,6 +117,7 @@ fn bad_input_exits_2_naming_the_value() {
     );
     fails_with(&sample_cmd("he_normal", "7a4x3", &[], "/tmp/x.npy"), "7a4");
     fails_with(&sample_cmd("he_normal", "10", &[], "/tmp/x.npy"), "10");
+    fails_with(&sample_cmd("he_normal", "-3x5", &[], "/tmp/x.npy"), "`-3`");
     fails_with(
         &sample_cmd("he_normal", "4x4", &["--gain", "NaN"], "/tmp/x.npy"),
         "NaN",
@@ -496,5 +502,9 @@ fn compare_gates_regressions_and_lines_up_machines() {
     fails_with(
         &["compare", &p(&base), &p(&base), "--threshold", "NaN"],
         "NaN",
+    );
+    fails_with(
+        &["compare", &p(&base), &p(&base), "--threshold", "-1"],
+        "got -1",
     );
 }

@@ -31,6 +31,26 @@ pub enum Cmd {
     Compare(CompareArgs),
 }
 
+/// A count (sizes, bins, iterations). Negative numbers reach this parser
+/// rather than clap's "unexpected argument", so the message names them; zero
+/// passes here and is refused with the other values' checks.
+fn count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(v) => Ok(v),
+        Err(_) if s.parse::<i128>().is_ok_and(|v| v < 0) => {
+            Err(format!("must not be negative, got {s}"))
+        }
+        Err(_) if s.parse::<i128>().is_ok() => Err(format!("{s} is too large")),
+        Err(_) => Err(format!("expected a whole number, got `{s}`")),
+    }
+}
+
+/// [`count`], as a `u32`.
+fn count_u32(s: &str) -> Result<u32, String> {
+    let v = count(s)?;
+    u32::try_from(v).map_err(|_| format!("{s} is too large"))
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct ExperimentArgs {
     /// Initializer (repeatable): e.g. normal:1, he_normal, xavier_uniform, orthogonal, lsuv, or `all`.
@@ -40,19 +60,19 @@ pub struct ExperimentArgs {
     #[arg(long = "activation", value_name = "NAME")]
     pub activations: Vec<String>,
     /// Inputs per batch.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = count)]
     pub batch: usize,
     /// Units per layer.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = count)]
     pub width: usize,
     /// Layers.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = count)]
     pub layers: usize,
     /// Histogram bins.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, allow_negative_numbers = true, value_parser = count)]
     pub bins: usize,
     /// Seed.
-    #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED)]
+    #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
     /// Print one JSON document instead of text.
     #[arg(long)]
@@ -64,10 +84,10 @@ pub struct ExperimentArgs {
     #[arg(long, value_name = "DIR")]
     pub plot: Option<std::path::PathBuf>,
     /// LSUV tolerance on the pre-activation variance.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub lsuv_tol: f64,
     /// LSUV rescalings per layer at most.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = count_u32)]
     pub lsuv_max_iter: u32,
 }
 
@@ -77,7 +97,7 @@ pub struct SampleArgs {
     #[arg(long)]
     pub init: String,
     /// Shape, e.g. 784x256 or 3x3x64x128 ([k…, fan_in, fan_out]).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub shape: String,
     /// fan_in, fan_out or fan_avg (variance-scaling schemes).
     #[arg(long)]
@@ -86,7 +106,7 @@ pub struct SampleArgs {
     #[arg(long)]
     pub gain: Option<String>,
     /// Seed.
-    #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED)]
+    #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
     /// Output .npy file.
     #[arg(long)]
@@ -119,7 +139,7 @@ pub struct CompareArgs {
     #[arg(required = true, num_args = 2..)]
     pub files: Vec<std::path::PathBuf>,
     /// A change counts only above this percentage (and with disjoint confidence intervals).
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
     pub threshold: f64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
