@@ -119,6 +119,10 @@ fn bad_input_exits_2_naming_the_value() {
     fails_with(&sample_cmd("he_normal", "10", &[], "/tmp/x.npy"), "10");
     fails_with(&sample_cmd("he_normal", "-3x5", &[], "/tmp/x.npy"), "`-3`");
     fails_with(
+        &sample_cmd("he_normal", "4x4", &["--gain", "-1"], "/tmp/x.npy"),
+        "bad gain `-1`",
+    );
+    fails_with(
         &sample_cmd("he_normal", "4x4", &["--gain", "NaN"], "/tmp/x.npy"),
         "NaN",
     );

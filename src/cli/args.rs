@@ -103,7 +103,7 @@ pub struct SampleArgs {
     #[arg(long)]
     pub fan_mode: Option<String>,
     /// A gain: a number, or a nonlinearity (tanh, relu, leaky_relu:0.2, …).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub gain: Option<String>,
     /// Seed.
     #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED, allow_negative_numbers = true)]
