@@ -35,12 +35,11 @@ pub enum Cmd {
 /// rather than clap's "unexpected argument", so the message names them; zero
 /// passes here and is refused with the other values' checks.
 fn count(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(v) => Ok(v),
-        Err(_) if s.parse::<i128>().is_ok_and(|v| v < 0) => {
-            Err(format!("must not be negative, got {s}"))
-        }
-        Err(_) if s.parse::<i128>().is_ok() => Err(format!("{s} is too large")),
+    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match s.parse::<i128>() {
+        Ok(v) if v < 0 => Err(format!("must not be negative, got {s}")),
+        Ok(v) => usize::try_from(v).map_err(|_| format!("{s} is too large")),
+        Err(_) if digits => Err(format!("{s} is too large")),
         Err(_) => Err(format!("expected a whole number, got `{s}`")),
     }
 }
