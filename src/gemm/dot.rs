@@ -21,8 +21,10 @@
 //! Per row of C this costs `DOT_COLS·⌈k/N⌉` FMAs where a padded vector costs
 //! `k`: at `n = 100`, `k = 100`, 52 against 100, and the 96 columns left to the
 //! micro-kernel make four whole 24-wide panels where 100 made three and two
-//! narrower ones (16 + 12). The price is a horizontal sum per row and four
-//! scalar stores, a fixed cost per tile that `k` must repay (see
+//! narrower ones (16 + 12). The price is a horizontal sum per row and its
+//! store (one 16-byte write when the tail is four columns wide and C's columns
+//! are contiguous, else a float at a time), a fixed cost per tile that `k`
+//! must repay (see
 //! [`super::packing::DOT_MIN_K`]). At 1000 × 100 × 100 the product ran 1.05×
 //! faster than with the padded panels (medians of 40 alternating runs of two
 //! builds, a throwaway harness, so an estimate), though this tail still runs at

@@ -525,14 +525,11 @@ impl Block<'_> {
             unsafe {
                 let row = c0.add(i * rsc);
                 if tail == dot::DOT_COLS && csc == 1 {
-                    // Four adjacent floats: one vector multiply and store.
-                    let p = row as *mut [f32; dot::DOT_COLS];
-                    *p = if beta == 0.0 {
-                        s.map(|x| alpha * x)
-                    } else {
-                        let old = *p;
-                        core::array::from_fn(|j| alpha * s[j] + beta * old[j])
-                    };
+                    // Four adjacent floats, a fixed count: one vector multiply and store.
+                    let p = &mut *(row as *mut [f32; dot::DOT_COLS]);
+                    for (c, x) in p.iter_mut().zip(s) {
+                        kernel::update_c(c, alpha, x, beta);
+                    }
                     return;
                 }
                 for (j, &x) in s.iter().enumerate().take(tail) {
