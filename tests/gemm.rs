@@ -3,7 +3,7 @@ mod common;
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use weightinit::gemm::archparams::{KC, MR, NR};
+use weightinit::gemm::archparams::{KC, MR, NC, NR, nc_step};
 use weightinit::gemm::{self, GemmError, MatMut, MatRef, naive};
 
 /// A matrix stored with `pad` extra floats between rows/columns, in one of four layouts.
@@ -258,8 +258,36 @@ fn thread_count_does_not_change_bytes() {
 }
 
 #[test]
+fn several_column_blocks_match_naive() {
+    // n past NC: LOOP 5 cuts B into blocks of nearly equal width, here with two
+    // slabs each (k = KC + 1), over every layout and both threadings.
+    for (i, n) in [NC + 1, NC + NR + 5, 2 * NC + 3].into_iter().enumerate() {
+        let step = nc_step(n);
+        assert!(step % NR == 0 && step <= NC + NR && n.div_ceil(step) == n.div_ceil(NC));
+        for layout in 0..4 {
+            let case = Case {
+                m: MR + 3,
+                k: KC + 1,
+                n,
+                layouts: (layout, (layout + 1) % 4, (layout + 2) % 4),
+                alpha: [1.0, 2.5][layout % 2],
+                beta: [0.0, -0.5][i % 2],
+                seed: 500 + (4 * i + layout) as u64,
+            };
+            check(gemm::sgemm, "sgemm", &case);
+            check(gemm::sgemm_par, "sgemm_par", &case);
+        }
+    }
+}
+
+#[test]
 fn packed_b_matches_unpacked() {
-    let (m, k, n) = (300, 700, 100);
+    for (m, k, n) in [(300, 700, 100), (20, KC + 7, NC + 70)] {
+        packed_b_matches_unpacked_at(m, k, n);
+    }
+}
+
+fn packed_b_matches_unpacked_at(m: usize, k: usize, n: usize) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
     let a = ints(&mut rng, m * k);
     let b = ints(&mut rng, k * n);
@@ -416,7 +444,7 @@ fn tile_set_follows_the_build() {
     // fails if that flag stopped selecting the AVX-512 tile set.
     use weightinit::gemm::archparams::{LANES, MR, MR_TALL, NV};
     if cfg!(any(target_feature = "avx512f", weightinit_avx512_tile)) {
-        assert_eq!((MR, MR_TALL, NV, LANES), (8, 8, 2, 16));
+        assert_eq!((MR, MR_TALL, NV, LANES), (8, 8, 3, 16));
     } else {
         assert_eq!((MR, MR_TALL, NV, LANES), (4, 6, 3, 8));
     }

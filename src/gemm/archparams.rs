@@ -1,18 +1,25 @@
-//! Register and cache blocking, derived from AMD Zen 4 (the reference machine):
-//! 32 KiB L1d and 1 MiB L2 per core, 32 MiB L3, 32 vector registers, one
-//! 512-bit (or two 256-bit) FMA per cycle.
+//! Register and cache blocking for the two tile sets, each derived from the
+//! machine it was measured on:
+//!
+//! * **AVX2** (16 `ymm` registers), measured on AMD Zen 4 with AVX-512 off and
+//!   on AVX2-only EPYC hosts: 32 KiB L1d and 1 MiB L2 per core, 32 MiB L3.
+//! * **AVX-512** (32 `zmm` registers), measured on an Intel Xeon (Sapphire
+//!   Rapids class, two 512-bit FMA ports): 48 KiB L1d and 2 MiB L2 per core,
+//!   a large shared L3. Its FMA peak is twice the AVX2 set's there
+//!   (`peak/fma_f32/1`: 222–238 GFLOP/s against about 118 for `ymm`).
 //!
 //! The micro-kernel keeps an `MR × NR` tile of C in registers, `NR = NV·LANES`.
-//! Choices were measured with `cargo bench --bench sgemm` (see the README).
+//! Choices were measured with `cargo bench --bench sgemm` and paired runs of
+//! two builds (see the README and each constant).
 //!
-//! Two tile sets exist: the AVX2 one (16 `ymm` registers) and the AVX-512 one
-//! (32 `zmm`), chosen by `target_feature = "avx512f"`. The build flag
+//! The set is chosen by `target_feature = "avx512f"`. The build flag
 //! `--cfg weightinit_avx512_tile` selects the AVX-512 set on any machine: its
 //! `f32x16` then runs as two `f32x8` halves (spilling, slow), which is enough
 //! to test its loop nest, edge tiles and panel cuts where no AVX-512 core is at
-//! hand. `.ci/run` runs the GEMM tests that way as well.
+//! hand. `.ci/run` runs the GEMM tests that way as well, and the AVX2 set with
+//! `avx512f` turned off on a machine that has it.
 
-pub use tile::{MR, MR_TALL, NV, Vector};
+pub use tile::{A_PANEL_IN_L1, KC, MC, MR, MR_TALL, NC, NV, Vector};
 
 /// The AVX2 tile set (16 `ymm` registers).
 #[cfg(not(any(target_feature = "avx512f", weightinit_avx512_tile)))]
@@ -44,22 +51,111 @@ mod tile {
 
     /// Vectors per row of the register tile: `NR = NV · LANES` columns (LOOP 2 step).
     pub const NV: usize = 3;
+
+    /// Depth of a packed slab (LOOP 4 step). Every slab after the first reads and
+    /// writes all of C again (`β = 1`), and every tile pays its fixed costs (start,
+    /// write-back) once per slab, so a deeper slab costs less per FLOP. The limit is
+    /// the B micro-panel, `KC × NR` floats, which the tiles of a block share: the
+    /// textbook choice keeps it in the 32 KiB L1d (AVX2: 256·24·4 B = 24 KiB at
+    /// KC = 256). At 384 it is 36 KiB and partly read from L2, which keeps up (the
+    /// kernel needs 96 B per 6 cycles, and a panel of 36 KiB ran within 3% of one
+    /// of 24 KiB in a timing loop), and a 1024-deep product takes 3 slabs, not 4.
+    /// Against KC = 256 with MC = 192, KC = 384 with MC = 120 ran 1.07× faster at
+    /// 1024³ (median of 40 pairs, quartiles 1.04–1.14), 1.10× at 2048³, 1.09× at
+    /// 1024³ on 2 threads; KC = 256 with MC = 120 alone gave 1.00× at 1024³. These
+    /// are estimates from a throwaway harness that ran the two builds' `sgemm` in
+    /// alternating processes (best of three runs of about 0.3 GFLOP each, the
+    /// method of `benches/sgemm_pairs.rs` across builds); the criterion runs after
+    /// the change are in the README.
+    pub const KC: usize = 384;
+
+    /// Rows of a packed A block (LOOP 3 step): `MC × KC` floats = 180 KiB, inside a
+    /// 512 KiB–1 MiB L2 with room for the B micro-panel streaming past it and for
+    /// B~ itself when it is small. Against 192 rows, 120 ran 1.08× faster at 256³
+    /// (one slab of 256: A~ 120 KiB against 192 KiB, beside a B~ of 256 KiB) and
+    /// the same at 1000 × 100 × 100 (1.02×, within noise); estimates taken as for
+    /// [`KC`]. A
+    /// multiple of both MR values (and of their lcm, 12).
+    pub const MC: usize = 120;
+
+    /// Columns of a packed B block (LOOP 5 step): `KC × NC` floats = 6 MiB, a
+    /// fifth of L3.
+    pub const NC: usize = 4096;
+
+    /// The textbook loop order (`false`): LOOP 2 steps over the B~ micro-panels
+    /// and LOOP 1 over the MR-row tiles of the A~ block, so that each B~
+    /// micro-panel stays in L1 while A streams past it from L2.
+    pub const A_PANEL_IN_L1: bool = false;
 }
 
-/// The AVX-512 tile set (32 `zmm` registers): an 8 × 32 tile of `f32x16`.
-/// (Zen 4 runs both sets at the same FMA peak: two 256-bit FMAs or one 512-bit
-/// FMA per cycle.)
+/// The AVX-512 tile set (32 `zmm` registers): an 8 × 48 tile of `f32x16`,
+/// with A's micro-panel kept in L1 ([`A_PANEL_IN_L1`]). Measured on the Intel
+/// Xeon above; Zen 4, which splits each 512-bit FMA in two, was not at hand
+/// for it.
+///
+/// Every figure below is from paired runs of two builds in alternating
+/// processes (best of three runs of about 0.3 GFLOP each, 30–50 rounds, the
+/// method of `benches/sgemm_pairs.rs` across builds): estimates, since the
+/// host's other tenants move single runs by ±10%.
 #[cfg(any(target_feature = "avx512f", weightinit_avx512_tile))]
 mod tile {
     /// The vector type of the micro-kernel.
     pub type Vector = wide::f32x16;
-    /// Rows of the register tile (LOOP 1 step).
+
+    /// Rows of the register tile (LOOP 1 step). An 8 × 48 tile holds 24
+    /// accumulators, 3 B vectors and a broadcast in 28 of the 32 registers,
+    /// and loads 3 + 8 values per 24 FMAs; 8 × 32 (16 accumulators) loads
+    /// 2 + 8 per 16, 12 × 32 loads 2 + 12 per 24. On the three benchmark
+    /// shapes 8 × 48 ran 1.02×, 1.07× and 1.11× as fast as 12 × 32 (1024³,
+    /// 1000 × 100 × 100, 256³), and 6 × 64 ran 1.00×, 0.97× and 1.00× as fast
+    /// as 8 × 48. 12-row tiles lose at 256³ to the padded last tile (256 =
+    /// 21·12 + 4), 8-row tiles divide the benchmark's row counts.
     pub const MR: usize = 8;
-    /// Rows of the tile for the narrower last panels: as [`MR`] (not measured;
-    /// no AVX-512 core was at hand).
+
+    /// Rows of the tile for the narrower last panels: as [`MR`] (a 16 × 32
+    /// tile would need all 32 registers for its accumulators).
     pub const MR_TALL: usize = MR;
-    /// Vectors per row of the register tile: `NR = NV · LANES` columns (LOOP 2 step).
-    pub const NV: usize = 2;
+
+    /// Vectors per row of the register tile: `NR = NV · LANES` = 48 columns
+    /// (LOOP 2 step).
+    pub const NV: usize = 3;
+
+    /// Depth of a packed slab (LOOP 4 step). With the A micro-panel in L1 it
+    /// takes `MR × KC` floats = 8 KiB there, and the B~ slab, `KC × NC` floats
+    /// = 1 MiB, half of the 2 MiB L2, streams past it. Against 256, KC = 192
+    /// ran 0.99× as fast at 1024³, 320 ran 0.97× and 384 0.94× (1.5 MiB of
+    /// B~, too much of L2 beside C's stream); at 1000 × 100 × 100 (one slab
+    /// of 100) all were alike.
+    pub const KC: usize = 256;
+
+    /// Rows of a packed A block (LOOP 3 step): `MC × KC` floats = 128 KiB, read
+    /// once per slab from L2, one micro-panel at a time. 128 rows make 8
+    /// equal blocks of a 1024-row product, 4 per thread on 2 threads (120 rows
+    /// make 9 of 104 and one of 88). On one thread 120 and 128 ran alike
+    /// (1.00×); on two, neither 64 nor 128 moved the 2-thread ratio beyond
+    /// the noise (medians 1.74–1.86× over 10 runs each).
+    pub const MC: usize = 128;
+
+    /// Columns of a packed B block at most (LOOP 5 step): the B~ slab,
+    /// `KC × NC` floats = 1 MiB, must stay in L2 while every micro-panel of
+    /// A sweeps it. At 2048³ an NC of 1024 or 1536 ran 1.37× as fast as 2048
+    /// or 4096 (a 2–4 MiB slab, which spills to L3); at 1024³ (one block
+    /// either way) 1024 and 4096 ran alike.
+    pub const NC: usize = 1024;
+
+    /// The loop order (`true`): LOOP 2 steps over the MR-row micro-panels of
+    /// the A~ block and LOOP 1 over the B~ micro-panels, so that an A
+    /// micro-panel (8 KiB) stays in L1 while the whole B~ slab streams past
+    /// it from L2 (the order of BLIS's Skylake-X kernels, which keep the
+    /// broadcast operand in L1). It also walks C along its rows, where the
+    /// textbook order walks down a column of tiles. Against the textbook
+    /// order it ran 1.04× as fast at 1024³ with the 12 × 32 tile (best
+    /// 201 against 190 GFLOP/s), and 1.02×, 1.04× and 1.00× with the 8 × 48
+    /// tile at 1024³, 1000 × 100 × 100 and 256³ (ratios of each order's
+    /// median against one common build). A B~ micro-panel of 8 × 48
+    /// is 48 KiB at KC = 256, all of L1, so the textbook order would have
+    /// to hold it there.
+    pub const A_PANEL_IN_L1: bool = true;
 }
 
 /// Lanes of [`Vector`].
@@ -80,36 +176,16 @@ const fn lcm(a: usize, b: usize) -> usize {
 /// Columns of the register tile.
 pub const NR: usize = NV * LANES;
 
-/// Depth of a packed slab (LOOP 4 step). Every slab after the first reads and
-/// writes all of C again (`β = 1`), and every tile pays its fixed costs (start,
-/// write-back) once per slab, so a deeper slab costs less per FLOP. The limit is
-/// the B micro-panel, `KC × NR` floats, which the tiles of a block share: the
-/// textbook choice keeps it in the 32 KiB L1d (AVX2: 256·24·4 B = 24 KiB at
-/// KC = 256). At 384 it is 36 KiB and partly read from L2, which keeps up (the
-/// kernel needs 96 B per 6 cycles, and a panel of 36 KiB ran within 3% of one
-/// of 24 KiB in a timing loop), and a 1024-deep product takes 3 slabs, not 4.
-/// Against KC = 256 with MC = 192, KC = 384 with MC = 120 ran 1.07× faster at
-/// 1024³ (median of 40 pairs, quartiles 1.04–1.14), 1.10× at 2048³, 1.09× at
-/// 1024³ on 2 threads; KC = 256 with MC = 120 alone gave 1.00× at 1024³. These
-/// are estimates from a throwaway harness that ran the two builds' `sgemm` in
-/// alternating processes (best of three runs of about 0.3 GFLOP each, the
-/// method of `benches/sgemm_pairs.rs` across builds); the criterion runs after
-/// the change are in the README. Measured on AVX2 only; the AVX-512 tile
-/// shares it.
-pub const KC: usize = 384;
-
-/// Rows of a packed A block (LOOP 3 step): `MC × KC` floats = 180 KiB, inside a
-/// 512 KiB–1 MiB L2 with room for the B micro-panel streaming past it and for
-/// B~ itself when it is small. Against 192 rows, 120 ran 1.08× faster at 256³
-/// (one slab of 256: A~ 120 KiB against 192 KiB, beside a B~ of 256 KiB) and
-/// the same at 1000 × 100 × 100 (1.02×, within noise); estimates taken as for
-/// [`KC`]. A
-/// multiple of both MR values (and of their lcm, 12).
-pub const MC: usize = 120;
-
-/// Columns of a packed B block (LOOP 5 step): `KC × NC` floats = 6 MiB, a
-/// fifth of L3.
-pub const NC: usize = 4096;
+/// The LOOP 5 step for a B of `n` columns: `n` cut into as few blocks of at
+/// most [`NC`] columns as it takes, all of nearly equal width (a whole number
+/// of panels), so that no block is left a sliver.
+pub const fn nc_step(n: usize) -> usize {
+    let blocks = n.div_ceil(NC);
+    if blocks == 0 {
+        return NR;
+    }
+    n.div_ceil(blocks).next_multiple_of(NR)
+}
 
 /// Below this many columns of C the A block is read in place instead of
 /// packed: packing costs one pass over A per call, which small `n` may not

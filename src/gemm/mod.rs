@@ -12,6 +12,15 @@
 //! LOOP 2  jr over NC in steps of NR     B~ micro-panel (KC × NR, in L1)
 //! LOOP 1  ir over MC in steps of MR     micro-kernel: MR × NR tile of C in registers
 //! ```
+//! With [`archparams::A_PANEL_IN_L1`] (the AVX-512 tile set) LOOPs 2 and 1
+//! trade places: LOOP 2 steps over the MR-row micro-panels of A~, and LOOP 1
+//! over the B~ micro-panels, so that the A micro-panel (MR × KC) stays in L1
+//! while the B~ slab (KC × NC, held in L2) streams past it, and C is walked
+//! along its rows:
+//! ```text
+//! LOOP 2' ir over MC in steps of MR     A micro-panel (MR × KC, in L1)
+//! LOOP 1' jr over NC in steps of NR     micro-kernel; B~ micro-panel from L2
+//! ```
 //! The constants are derived in [`archparams`]. When C has few columns
 //! (`n < PACK_A_MIN_N`) A is read in place rather than packed: there each
 //! element of A is used too few times for a copy to pay (see [`archparams`]
@@ -48,7 +57,9 @@ mod view;
 
 pub use view::{MatMut, MatRef};
 
-use archparams::{KC, LANES, MC, MR, MR_LCM, MR_TALL, NC, NR, NV, PACK_A_MIN_N, Vector};
+use archparams::{
+    A_PANEL_IN_L1, KC, LANES, MC, MR, MR_LCM, MR_TALL, NR, NV, PACK_A_MIN_N, Vector, nc_step,
+};
 use dot::dot_rows;
 use packing::{AlignedBuf, BLayout, b_panel, b_panels, pack_a, pack_b};
 use rayon::prelude::*;
@@ -204,8 +215,9 @@ pub fn sgemm_matrixmultiply(
 pub struct PackedB {
     k: usize,
     n: usize,
-    /// Slab (jc, pc) starts at `offsets[jc/NC][pc/KC]`.
-    offsets: Vec<Vec<usize>>,
+    /// The block of columns `jc ..` starts at `blocks[jc/NC]`; its slabs follow
+    /// one another as [`slabs`] lays them out.
+    blocks: Vec<usize>,
     buf: AlignedBuf,
 }
 
@@ -216,35 +228,20 @@ impl PackedB {
     /// for those columns.
     pub fn new(b: MatRef) -> PackedB {
         let (k, n) = (b.rows, b.cols);
-        let mut offsets = Vec::new();
+        let mut blocks = Vec::new();
         let mut total = 0;
-        for jc in (0..n).step_by(NC) {
-            let nc = NC.min(n - jc);
-            let mut row = Vec::new();
-            for pc in (0..k).step_by(KC) {
-                row.push(total);
-                total += BLayout::new(n, nc, KC.min(k - pc), true).floats();
-            }
-            offsets.push(row);
+        let step = nc_step(n);
+        for jc in (0..n).step_by(step) {
+            blocks.push(total);
+            total += slabs(k, n, step.min(n - jc), true).1;
         }
         let mut buf = AlignedBuf::default();
         let dst = buf.get(total);
-        for (ji, jc) in (0..n).step_by(NC).enumerate() {
-            let nc = NC.min(n - jc);
-            for (pi, pc) in (0..k).step_by(KC).enumerate() {
-                let layout = BLayout::new(n, nc, KC.min(k - pc), true);
-                let off = offsets[ji][pi];
-                pack_b(
-                    &b,
-                    pc,
-                    jc,
-                    layout,
-                    &mut dst[off..off + layout.floats()],
-                    false,
-                );
-            }
+        for (jc, &start) in (0..n).step_by(step).zip(&blocks) {
+            let (block, len) = slabs(k, n, step.min(n - jc), true);
+            pack_slabs(&b, jc, &block, &mut dst[start..start + len], false);
         }
-        PackedB { k, n, offsets, buf }
+        PackedB { k, n, blocks, buf }
     }
 
     /// Rows of B.
@@ -255,6 +252,43 @@ impl PackedB {
     /// Columns of B.
     pub fn cols(&self) -> usize {
         self.n
+    }
+}
+
+/// One KC-deep slab of a packed block of B: rows `pc .. pc+layout.kc`, at
+/// float `offset` of the block.
+#[derive(Clone, Copy, Debug)]
+struct Slab {
+    pc: usize,
+    layout: BLayout,
+    offset: usize,
+}
+
+/// The LOOP 4 slabs of a block of `nc` columns of a `k × n` B, laid end to
+/// end, and the floats they take together.
+fn slabs(k: usize, n: usize, nc: usize, a_rows: bool) -> (Vec<Slab>, usize) {
+    let mut total = 0;
+    let list = (0..k)
+        .step_by(KC)
+        .map(|pc| {
+            let layout = BLayout::new(n, nc, KC.min(k - pc), a_rows);
+            let slab = Slab {
+                pc,
+                layout,
+                offset: total,
+            };
+            total += layout.floats();
+            slab
+        })
+        .collect();
+    (list, total)
+}
+
+/// Packs every slab of the block of columns `jc ..` into `dst`.
+fn pack_slabs(b: &MatRef, jc: usize, slabs: &[Slab], dst: &mut [f32], parallel: bool) {
+    for s in slabs {
+        let d = &mut dst[s.offset..s.offset + s.layout.floats()];
+        pack_b(b, s.pc, jc, s.layout, d, parallel);
     }
 }
 
@@ -332,40 +366,40 @@ fn gemm(
     };
     // A packed B was laid out for an A with contiguous rows.
     let a_rows = matches!(b, BSource::Packed(_)) || a.cs == 1;
-    let slabs = || {
+    let blocks = || {
         with_buf(&B_BUF, |bbuf| {
-            for (ji, jc) in (0..n).step_by(NC).enumerate() {
-                // LOOP 5: a block of NC columns of B and C.
-                let nc = NC.min(n - jc);
-                for (pi, pc) in (0..k).step_by(KC).enumerate() {
+            let step = nc_step(n);
+            for (ji, jc) in (0..n).step_by(step).enumerate() {
+                // LOOP 5: a block of at most NC columns of B and C.
+                let nc = step.min(n - jc);
+                let (slabs, _) = slabs(k, n, nc, a_rows);
+                for s in &slabs {
                     // LOOP 4: a KC-deep slab; B[pc.., jc..] packed into B~.
-                    let kc = KC.min(k - pc);
-                    let layout = BLayout::new(n, nc, kc, a_rows);
+                    let len = s.layout.floats();
                     let bp: &[f32] = match &b {
                         BSource::View(v) => {
-                            let dst = bbuf.get(layout.floats());
-                            pack_b(v, pc, jc, layout, dst, par);
+                            let dst = bbuf.get(len);
+                            pack_b(v, s.pc, jc, s.layout, dst, par);
                             dst
                         }
                         BSource::Packed(p) => {
-                            let off = p.offsets[ji][pi];
-                            &p.buf.floats()[off..off + layout.floats()]
+                            let off = p.blocks[ji] + s.offset;
+                            &p.buf.floats()[off..off + len]
                         }
                     };
-                    let beta_l = if pc == 0 { beta } else { 1.0 };
                     let blk = Block {
                         a: &a,
                         bp,
-                        pc,
-                        kc,
+                        pc: s.pc,
+                        kc: s.layout.kc,
                         jc,
-                        layout,
+                        layout: s.layout,
                         pack,
                         c: cp,
                         rsc,
                         csc,
                         alpha,
-                        beta: beta_l,
+                        beta: if s.pc == 0 { beta } else { 1.0 },
                     };
                     // LOOP 3: MC rows of A and C.
                     if par {
@@ -385,9 +419,9 @@ fn gemm(
     if par {
         // Enter the pool once for the whole product: called from outside it, every
         // parallel loop below would otherwise hand over to a worker and block.
-        rayon::scope(|_| slabs());
+        rayon::scope(|_| blocks());
     } else {
-        slabs();
+        blocks();
     }
     Ok(())
 }
@@ -426,82 +460,109 @@ impl Block<'_> {
             if packed_rows > 0 {
                 pack_a(a, ic + full, self.pc, packed_rows, kc, ap);
             }
-            for q in 0..b_panels(self.layout.main) {
-                // LOOP 2: one B~ micro-panel of NR columns.
-                let (start, w) = b_panel(self.layout.main, q);
-                let nvk = w.div_ceil(LANES);
-                let bq = &self.bp[q * kc * NR..];
-                // Narrow panels read in place take MR_TALL-row tiles over the
-                // first `full` rows; everything else takes MR-row tiles.
+            let main = self.layout.main;
+            let panels = b_panels(main);
+            // Narrow panels read in place take MR_TALL-row tiles over the
+            // first `full` rows; everything else takes MR-row tiles. The tiles
+            // of panel `q` within rows `lo .. hi` (`lo` a multiple of MR_LCM):
+            let tiles = move |q: usize, lo: usize, hi: usize| {
+                let nvk = b_panel(main, q).1.div_ceil(LANES);
                 let tall = if nvk < NV && MR_TALL != MR { full } else { 0 };
-                let tiles = (0..tall)
+                (lo..hi.min(tall))
                     .step_by(MR_TALL)
                     .map(|row| (row, MR_TALL))
-                    .chain((tall..mc).step_by(MR).map(|row| (row, MR)));
-                for (row, mr) in tiles {
-                    // LOOP 1: one mr × NR tile of C.
-                    let h = mr.min(mc - row);
-                    let (aptr, rsa, csa) = if row < full {
-                        // SAFETY: rows ic+row .. ic+row+mr (row + mr ≤ full ≤ mc, `full` being a
-                        // multiple of both tile heights) and columns pc .. pc+kc are inside A's view.
-                        (
-                            unsafe { a.data.as_ptr().add((ic + row) * a.rs + self.pc * a.cs) },
-                            a.rs,
-                            a.cs,
-                        )
-                    } else {
-                        (ap[(row - full) * kc..].as_ptr(), 1, MR)
-                    };
-                    // SAFETY: element (ic+row, jc+start) is inside C's view (row < mc, start < nc).
-                    let cptr = unsafe {
-                        self.c
-                            .0
-                            .add((ic + row) * self.rsc + (self.jc + start) * self.csc)
-                    };
-                    if self.beta != 0.0 {
-                        kernel::prefetch_tile(cptr, self.rsc, self.csc, h, w);
+                    .chain((lo.max(tall)..hi).step_by(MR).map(|row| (row, MR)))
+            };
+            if A_PANEL_IN_L1 {
+                for g in (0..mc).step_by(MR_LCM) {
+                    // LOOP 2': the rows g .. g+MR_LCM of A (one micro-panel
+                    // when both tile heights are MR), kept in L1 ...
+                    for q in 0..panels {
+                        // LOOP 1': ... against every B~ micro-panel in turn.
+                        for (row, mr) in tiles(q, g, (g + MR_LCM).min(mc)) {
+                            self.tile(ap, full, ic, mc, q, row, mr);
+                        }
                     }
-                    macro_rules! tile {
-                        ($nvk:literal) => {
-                            if mr == MR_TALL && MR_TALL != MR {
-                                tile!(MR_TALL, $nvk)
-                            } else {
-                                tile!(MR, $nvk)
-                            }
-                        };
-                        ($mr:expr, $nvk:literal) => {{
-                            // SAFETY: A rows/columns are in the view or the packed buffer
-                            // ($mr rows × kc), the B~ panel holds kc × nvk·LANES floats, and the
-                            // h × w tile of C is inside C's view and written by this task only.
-                            // The three calls differ only in which strides are compile-time
-                            // constants once the kernel is inlined.
-                            unsafe {
-                                let b = bq.as_ptr();
-                                let acc = if rsa == 1 && csa == MR {
-                                    kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, 1, MR, b)
-                                } else if csa == 1 {
-                                    kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, rsa, 1, b)
-                                } else {
-                                    kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, rsa, csa, b)
-                                };
-                                kernel::store_tile::<Vector, { $mr }, $nvk>(
-                                    &acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta,
-                                );
-                            }
-                        }};
-                    }
-                    match nvk {
-                        1 => tile!(1),
-                        2 if NV >= 2 => tile!(2),
-                        3 if NV >= 3 => tile!(3),
-                        4 if NV >= 4 => tile!(4),
-                        _ => unreachable!("panel wider than NR"),
+                }
+            } else {
+                for q in 0..panels {
+                    // LOOP 2: one B~ micro-panel of NR columns.
+                    for (row, mr) in tiles(q, 0, mc) {
+                        // LOOP 1: one mr × NR tile of C.
+                        self.tile(ap, full, ic, mc, q, row, mr);
                     }
                 }
             }
         });
         if self.layout.tail > 0 {
             self.run_tail(ic, mc);
+        }
+    }
+
+    /// One `mr × NR` tile of C (rows `row ..` of this block, panel `q`).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn tile(&self, ap: &[f32], full: usize, ic: usize, mc: usize, q: usize, row: usize, mr: usize) {
+        let (a, kc) = (self.a, self.kc);
+        let (start, w) = b_panel(self.layout.main, q);
+        let nvk = w.div_ceil(LANES);
+        let bq = &self.bp[q * kc * NR..];
+        let h = mr.min(mc - row);
+        let (aptr, rsa, csa) = if row < full {
+            // SAFETY: rows ic+row .. ic+row+mr (row + mr ≤ full ≤ mc, `full` being a
+            // multiple of both tile heights) and columns pc .. pc+kc are inside A's view.
+            (
+                unsafe { a.data.as_ptr().add((ic + row) * a.rs + self.pc * a.cs) },
+                a.rs,
+                a.cs,
+            )
+        } else {
+            (ap[(row - full) * kc..].as_ptr(), 1, MR)
+        };
+        // SAFETY: element (ic+row, jc+start) is inside C's view (row < mc, start < nc).
+        let cptr = unsafe {
+            self.c
+                .0
+                .add((ic + row) * self.rsc + (self.jc + start) * self.csc)
+        };
+        if self.beta != 0.0 {
+            kernel::prefetch_tile(cptr, self.rsc, self.csc, h, w);
+        }
+        macro_rules! tile {
+            ($nvk:literal) => {
+                if mr == MR_TALL && MR_TALL != MR {
+                    tile!(MR_TALL, $nvk)
+                } else {
+                    tile!(MR, $nvk)
+                }
+            };
+            ($mr:expr, $nvk:literal) => {{
+                // SAFETY: A rows/columns are in the view or the packed buffer
+                // ($mr rows × kc), the B~ panel holds kc × nvk·LANES floats, and the
+                // h × w tile of C is inside C's view and written by this task only.
+                // The three calls differ only in which strides are compile-time
+                // constants once the kernel is inlined.
+                unsafe {
+                    let b = bq.as_ptr();
+                    let acc = if rsa == 1 && csa == MR {
+                        kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, 1, MR, b)
+                    } else if csa == 1 {
+                        kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, rsa, 1, b)
+                    } else {
+                        kernel::kernel::<Vector, { $mr }, $nvk>(kc, aptr, rsa, csa, b)
+                    };
+                    kernel::store_tile::<Vector, { $mr }, $nvk>(
+                        &acc, cptr, self.rsc, self.csc, h, w, self.alpha, self.beta,
+                    );
+                }
+            }};
+        }
+        match nvk {
+            1 => tile!(1),
+            2 if NV >= 2 => tile!(2),
+            3 if NV >= 3 => tile!(3),
+            4 if NV >= 4 => tile!(4),
+            _ => unreachable!("panel wider than NR"),
         }
     }
 
