@@ -66,10 +66,16 @@ fn peak_fma(c: &mut Criterion) {
 
 /// The micro-kernel alone on packed panels that stay in L1: `kc` FMA steps of an
 /// MR × NR tile, no packing and no C traffic. It separates the kernel's speed from
-/// the memory side of the full GEMM.
+/// the memory side of the full GEMM. `kc` is 256 where both panels fit in 32 KiB
+/// (the AVX2 tile: 28 KiB), else 128 (the AVX-512 8 × 48 tile: 56 KiB at 256,
+/// more than a 48 KiB L1d).
 fn micro_kernel(c: &mut Criterion) {
     use weightinit::gemm::archparams::{MR, NR, NV, Vector};
-    let kc = 256;
+    let kc = if (MR + NR) * 256 * 4 <= 32 << 10 {
+        256
+    } else {
+        128
+    };
     let a: Vec<f32> = (0..MR * kc).map(|i| (i % 7) as f32 * 0.01).collect();
     let b: Vec<f32> = (0..NR * kc).map(|i| (i % 5) as f32 * 0.01).collect();
     let mut g = c.benchmark_group("sgemm_kernel");
