@@ -1,12 +1,14 @@
 //! Register and cache blocking for the two tile sets, each derived from the
 //! machine it was measured on:
 //!
-//! * **AVX2** (16 `ymm` registers), measured on AMD Zen 4 with AVX-512 off and
-//!   on AVX2-only EPYC hosts: 32 KiB L1d and 1 MiB L2 per core, 32 MiB L3.
+//! * **AVX2** (16 `ymm` registers), derived for AMD Zen 4 (32 KiB L1d and
+//!   1 MiB L2 per core, 32 MiB L3) and measured on AVX2-only AMD EPYC hosts
+//!   (`results/amd-epyc-2c-avx2.json`: 512 KiB L2 per core).
 //! * **AVX-512** (32 `zmm` registers), measured on an Intel Xeon (Sapphire
 //!   Rapids class, two 512-bit FMA ports): 48 KiB L1d and 2 MiB L2 per core,
-//!   a large shared L3. Its FMA peak is twice the AVX2 set's there
-//!   (`peak/fma_f32/1`: 222–238 GFLOP/s against about 118 for `ymm`).
+//!   a large shared L3 (`results/intel-r-xeon-r-processor-2c-avx512.json`).
+//!   `peak/fma_f32/1` read 216–238 GFLOP/s there, twice what two 256-bit FMA
+//!   ports allow at the same clock.
 //!
 //! The micro-kernel keeps an `MR × NR` tile of C in registers, `NR = NV·LANES`.
 //! Choices were measured with `cargo bench --bench sgemm` and paired runs of

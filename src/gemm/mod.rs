@@ -215,8 +215,8 @@ pub fn sgemm_matrixmultiply(
 pub struct PackedB {
     k: usize,
     n: usize,
-    /// The block of columns `jc ..` starts at `blocks[jc/NC]`; its slabs follow
-    /// one another as [`slabs`] lays them out.
+    /// The LOOP 5 block of columns `jc ..` starts at `blocks[jc / nc_step(n)]`;
+    /// its slabs follow one another as [`slabs`] lays them out.
     blocks: Vec<usize>,
     buf: AlignedBuf,
 }
