@@ -3,7 +3,7 @@ mod common;
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use weightinit::gemm::archparams::{KC, MR, NC, NR, nc_step};
+use weightinit::gemm::archparams::{KC, MC, MR, NC, NR, nc_step};
 use weightinit::gemm::{self, GemmError, MatMut, MatRef, naive};
 
 /// A matrix stored with `pad` extra floats between rows/columns, in one of four layouts.
@@ -219,8 +219,9 @@ fn random_floats_within_k_eps_bound() {
 #[test]
 fn thread_count_does_not_change_bytes() {
     // n = 130: six B panels, packed in groups of 2 or 3 by 5 or 2 threads;
-    // n = 100: the last 28 columns cut 16 + 12 (AVX2), split across groups.
-    for (m, k, n) in [(1000, 300, 130), (300, 100, 100)] {
+    // n = 100: the last 28 columns cut 16 + 12 (AVX2), split across groups;
+    // 1300 rows and two slabs: bands of rows, one per thread (2 and 5).
+    for (m, k, n) in [(1000, 300, 130), (300, 100, 100), (1300, KC + 45, 70)] {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
         let a: Vec<f32> = (0..m * k).map(|_| rng.random_range(-1.0..1.0)).collect();
         let b: Vec<f32> = (0..k * n).map(|_| rng.random_range(-1.0..1.0)).collect();
@@ -278,6 +279,31 @@ fn several_column_blocks_match_naive() {
             check(gemm::sgemm_par, "sgemm_par", &case);
         }
     }
+}
+
+#[test]
+fn row_bands_match_naive_over_layouts() {
+    // Two threads, two slabs and over 2·MC rows per thread: the parallel product
+    // cuts C into bands of rows where C's rows are contiguous (layouts 0 and 2),
+    // and shares B~ slabs where they are not (1 and 3).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        for lc in 0..4 {
+            let case = Case {
+                m: 4 * MC + 7,
+                k: KC + 3,
+                n: 37,
+                layouts: ((lc + 1) % 4, (lc + 2) % 4, lc),
+                alpha: 2.5,
+                beta: [0.0, -0.5][lc % 2],
+                seed: 700 + lc as u64,
+            };
+            check(gemm::sgemm_par, "sgemm_par", &case);
+        }
+    });
 }
 
 #[test]
