@@ -5,7 +5,7 @@
 //!   1 MiB L2 per core, 32 MiB L3) and measured on AVX2-only AMD EPYC hosts
 //!   (`results/amd-epyc-2c-avx2.json`: 512 KiB L2 per core).
 //! * **AVX-512** (32 `zmm` registers), measured on an Intel Xeon (Sapphire
-//!   Rapids class, two 512-bit FMA ports): 48 KiB L1d and 2 MiB L2 per core,
+//!   Rapids or later, two 512-bit FMA ports): 48 KiB L1d and 2 MiB L2 per core,
 //!   a large shared L3 (`results/intel-r-xeon-r-processor-2c-avx512.json`).
 //!   `peak/fma_f32/1` read 216–238 GFLOP/s there, twice what two 256-bit FMA
 //!   ports allow at the same clock.
