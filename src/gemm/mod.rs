@@ -299,6 +299,7 @@ fn pack_slabs(b: &MatRef, jc: usize, slabs: &[Slab], dst: &mut [f32], parallel: 
     }
 }
 
+#[derive(Clone, Copy)]
 enum BSource<'a, 'b> {
     View(MatRef<'a>),
     Packed(&'b PackedB),
@@ -368,9 +369,9 @@ fn gemm(
     let (rsc, csc) = (c.rs, c.cs);
     let mc_step = if par {
         // As few blocks of at most MC rows as a whole number of rounds over the
-        // threads allows, all of nearly equal height: 1024 rows on 2 threads make
-        // 10 blocks (9 of 104 and one of 88) rather than 8 of 120 and one of 64.
-        let threads = rayon::current_num_threads().max(1);
+        // threads allows, all of nearly equal height: with MC = 120, 1024 rows on 2
+        // threads make 10 blocks (9 of 104 and one of 88) rather than 8 of 120 and
+        // one of 64.
         let blocks = m.div_ceil(MC).next_multiple_of(threads);
         m.div_ceil(blocks).div_ceil(MR).clamp(1, MC / MR) * MR
     } else {
@@ -469,11 +470,7 @@ fn split_rows(alpha: f32, a: &MatRef, b: &BSource, beta: f32, c: &mut MatMut, th
             .expect("a band of A's rows lies inside A's view");
         let mut c_band =
             MatMut::new(data, rows, n, rs, 1).expect("a band of C's rows lies inside C's view");
-        let b_band = match b {
-            BSource::View(v) => BSource::View(*v),
-            BSource::Packed(p) => BSource::Packed(p),
-        };
-        gemm(alpha, a_band, b_band, beta, &mut c_band, false).expect("the bands' shapes chain");
+        gemm(alpha, a_band, *b, beta, &mut c_band, false).expect("the bands' shapes chain");
     });
 }
 
