@@ -359,8 +359,15 @@ fn gemm(
         scale_c(beta, c);
         return Ok(());
     }
-    let threads = rayon::current_num_threads().max(1);
-    if par && threads > 1 && k > KC && c.cs == 1 && m >= 2 * MC * threads {
+    let threads = if par {
+        rayon::current_num_threads().max(1)
+    } else {
+        1
+    };
+    // Bands of rows where there are joins between slabs to save (several slabs),
+    // C's rows can be cut apart (unit column stride), and each band still holds
+    // two MC blocks.
+    if threads > 1 && k > KC && c.cs == 1 && m >= 2 * MC * threads {
         split_rows(alpha, &a, &b, beta, c, threads);
         return Ok(());
     }
@@ -443,10 +450,12 @@ fn gemm(
 /// C's rows cut into one band per thread (a multiple of MR rows each), and
 /// every thread runs the whole one-thread product on its band, packing its
 /// own B~ slabs. Sharing one B~ slab between the threads instead joins them
-/// twice per slab (its packing, then LOOP 3); at 1024³ on 2 threads the bands
-/// ran 1.06× as fast (2048³: 1.04×), and 1.88–1.90× one thread against
-/// 1.71× (medians of 12 alternating runs of two builds; estimates). Packing B
-/// once per thread costs each about 2% of its time.
+/// twice per slab (its packing, then LOOP 3). At 1024³ on 2 threads the bands
+/// ran 1.05–1.06× as fast (2048³: 1.04–1.05×; two sets of 30–40 alternating
+/// runs of the two builds), and 1.88–1.90× one thread against 1.71× (medians
+/// of 12 alternating runs); estimates. Packing B once per thread costs each
+/// thread what it costs one thread: `pack_b_group` took 1.4–1.9% of a
+/// one-thread 1024³ product's samples (`perf record`).
 ///
 /// Every element is summed as in the one-thread product, so the bytes do not
 /// change with the thread count.
