@@ -21,7 +21,7 @@
 //! hand. `.ci/run` runs the GEMM tests that way as well, and the AVX2 set with
 //! `avx512f` turned off on a machine that has it.
 
-pub use tile::{A_PANEL_IN_L1, KC, MC, MR, MR_TALL, NC, NV, Vector};
+pub use tile::{A_PANEL_IN_L1, KC, MC, MR, MR_TALL, NC, NV, UNROLL, Vector};
 
 /// The AVX2 tile set (16 `ymm` registers).
 #[cfg(not(any(target_feature = "avx512f", weightinit_avx512_tile)))]
@@ -88,6 +88,13 @@ mod tile {
     /// and LOOP 1 over the MR-row tiles of the A~ block, so that each B~
     /// micro-panel stays in L1 while A streams past it from L2.
     pub const A_PANEL_IN_L1: bool = false;
+
+    /// Steps of the micro-kernel's `p` loop per trip: one, as the compiler
+    /// lays it out, the way this set was measured on the AMD hosts. On the
+    /// Xeon of the AVX-512 set, built with `avx512f` off, four ran alike
+    /// (0.99–1.01× on the four benchmark shapes, medians of 8 alternating
+    /// runs of the two builds); AMD was not at hand to measure it.
+    pub const UNROLL: usize = 1;
 }
 
 /// The AVX-512 tile set (32 `zmm` registers): an 8 × 48 tile of `f32x16`,
@@ -158,6 +165,17 @@ mod tile {
     /// is 48 KiB at KC = 256, all of L1, so the textbook order would have
     /// to hold it there.
     pub const A_PANEL_IN_L1: bool = true;
+
+    /// Steps of the micro-kernel's `p` loop per trip. Left to itself the
+    /// compiler runs one per trip: 3 + 8 loads and 24 FMAs, then the loop's
+    /// add, add and branch. Four per trip took the kernel from 84% to 92% of
+    /// `peak/fma_f32/1` on a B~ slab streaming from L2 (21 panels of
+    /// 256 × 48, 1 MiB; medians of 6 alternating runs of a timing loop), and
+    /// the one-thread product 1.02–1.04× as fast at 1024³, 1.03–1.05× at
+    /// 2048³ and 1.03× at 1000 × 100 × 100 (medians of 12 alternating runs of
+    /// the two builds, two sets). Two per trip ran 0.97× at
+    /// 1000 × 100 × 100, and eight only 82% of peak on the streaming slab.
+    pub const UNROLL: usize = 4;
 }
 
 /// Lanes of [`Vector`].

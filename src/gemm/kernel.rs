@@ -14,6 +14,7 @@
 //! `α·acc + β·C` (`β = 0`: C is not read).
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+use super::archparams::UNROLL;
 use crate::simd::Lanes;
 
 /// Floats of the largest tile the scratch buffer of edge write-backs holds.
@@ -34,7 +35,7 @@ pub unsafe fn kernel<V: Lanes, const MR: usize, const NVK: usize>(
 ) -> [[V; NVK]; MR] {
     let mut acc = [[V::splat(0.0); NVK]; MR];
     let step = NVK * V::N;
-    for p in 0..kc {
+    let mut fma_row = |p: usize| {
         // SAFETY: `p < kc`, so the B row `p` lies inside the packed panel.
         let bp = unsafe { b.add(p * step) };
         // SAFETY: each of the NVK vectors of row `p` is inside the panel.
@@ -48,6 +49,18 @@ pub unsafe fn kernel<V: Lanes, const MR: usize, const NVK: usize>(
                 *c = ai.mul_add(bv[v], *c);
             }
         }
+    };
+    // UNROLL steps of `p` per trip ([`UNROLL`]), then the rest one by one.
+    let mut p = 0;
+    while p + UNROLL <= kc {
+        for u in 0..UNROLL {
+            fma_row(p + u);
+        }
+        p += UNROLL;
+    }
+    while p < kc {
+        fma_row(p);
+        p += 1;
     }
     acc
 }
