@@ -13,6 +13,12 @@
 //! one-core FMA peak (`peak::fma_loop`, measured first, best of 30), times the
 //! rayon threads for `blocked_par`.
 //!
+//! The ratios against `peak/fma_f32/1` pair each run of the one-thread GEMM
+//! with a run of the FMA loop of the same length, so that its share of the
+//! peak is taken in one weather too: in criterion's run the two benchmarks
+//! are minutes apart, and the peak loop alone has read 210–238 GFLOP/s on the
+//! same machine on different hours.
+//!
 //! `cargo bench --bench sgemm_pairs` (all ratios), or with a filter on the
 //! ratio's name, e.g. `cargo bench --bench sgemm_pairs -- 1024`. `PAIRS=N`
 //! sets the pairs per ratio (default 30).
@@ -25,11 +31,19 @@ mod common;
 
 type Gemm = fn(f32, MatRef, MatRef, f32, &mut MatMut) -> Result<(), GemmError>;
 
+/// The denominator of a ratio: another GEMM on the same operands, or the
+/// one-core FMA loop.
+#[derive(Clone, Copy)]
+enum Den {
+    Gemm(&'static str, Gemm),
+    Peak,
+}
+
 /// One comparison: `num` over `den` on an `m × k × n` product.
 struct Ratio {
     shape: (usize, usize, usize),
     num: (&'static str, Gemm),
-    den: (&'static str, Gemm),
+    den: Den,
 }
 
 impl Ratio {
@@ -41,6 +55,21 @@ impl Ratio {
             1
         }
     }
+}
+
+/// GFLOP/s of the FMA loop, the best of three runs of about 0.3 GFLOP each
+/// (the length of one side of a GEMM pair).
+fn fma_rate() -> f64 {
+    let calls = (3e8 / peak::FLOP_PER_CALL as f64).ceil() as u64;
+    let mut best = 0f64;
+    for _ in 0..3 {
+        let t = Instant::now();
+        for _ in 0..calls {
+            black_box(peak::fma_loop(black_box(1.0001)));
+        }
+        best = best.max((peak::FLOP_PER_CALL * calls) as f64 / t.elapsed().as_secs_f64() / 1e9);
+    }
+    best
 }
 
 /// GFLOP/s of `f`, the best of three runs of about 0.3 GFLOP each.
@@ -64,14 +93,17 @@ fn rate(f: Gemm, a: &[f32], b: &[f32], c: &mut [f32], (m, k, n): (usize, usize, 
 
 fn main() {
     let blocked = ("blocked", gemm::sgemm as Gemm);
-    let mm = ("matrixmultiply", gemm::sgemm_matrixmultiply as Gemm);
+    let mm = Den::Gemm("matrixmultiply", gemm::sgemm_matrixmultiply);
     let par = ("blocked_par", gemm::sgemm_par as Gemm);
     let ratio = |shape, num, den| Ratio { shape, num, den };
     let ratios = [
         ratio((1000, 100, 100), blocked, mm),
         ratio((256, 256, 256), blocked, mm),
         ratio((1024, 1024, 1024), blocked, mm),
-        ratio((1024, 1024, 1024), par, blocked),
+        ratio((1024, 1024, 1024), par, Den::Gemm(blocked.0, blocked.1)),
+        ratio((1000, 100, 100), blocked, Den::Peak),
+        ratio((1024, 1024, 1024), blocked, Den::Peak),
+        ratio((2048, 2048, 2048), blocked, Den::Peak),
     ];
     // `cargo bench` passes `--bench`; any other argument filters by name.
     let filter: Vec<String> = std::env::args()
@@ -104,20 +136,28 @@ fn main() {
     );
     for r in &ratios {
         let (m, k, n) = r.shape;
-        let name = format!("sgemm/{}/{m}x{k}x{n} : {}", r.num.0, r.den.0);
+        let den_name = match r.den {
+            Den::Gemm(name, _) => name,
+            Den::Peak => "peak/fma_f32/1",
+        };
+        let name = format!("sgemm/{}/{m}x{k}x{n} : {den_name}", r.num.0);
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }
         let (a, b) = common::operands(m, k, n);
         let mut c = vec![0f32; m * n];
         let (mut best_num, mut best_den) = (0f64, 0f64);
+        let den = |c: &mut [f32]| match r.den {
+            Den::Gemm(_, f) => rate(f, &a, &b, c, r.shape),
+            Den::Peak => fma_rate(),
+        };
         let mut q: Vec<f64> = (0..pairs)
             .map(|i| {
                 let (x, y) = if i % 2 == 0 {
                     let x = rate(r.num.1, &a, &b, &mut c, r.shape);
-                    (x, rate(r.den.1, &a, &b, &mut c, r.shape))
+                    (x, den(&mut c))
                 } else {
-                    let y = rate(r.den.1, &a, &b, &mut c, r.shape);
+                    let y = den(&mut c);
                     (rate(r.num.1, &a, &b, &mut c, r.shape), y)
                 };
                 best_num = best_num.max(x);

@@ -312,12 +312,30 @@ macro_rules! impl_lanes_wide {
     };
 }
 
-impl_lanes_wide!(f32x16, 16, u32x16, |b| {
-    // Values below 2²⁴ convert exactly through i32.
-    f32x16::from_i32x16(wide::bytemuck::cast::<u32x16, i32x16>(
-        b.unbounded_shr_scalar(8),
-    ))
-});
+impl_lanes_wide!(
+    f32x16,
+    16,
+    u32x16,
+    |b| {
+        // Values below 2²⁴ convert exactly through i32.
+        f32x16::from_i32x16(wide::bytemuck::cast::<u32x16, i32x16>(
+            b.unbounded_shr_scalar(8),
+        ))
+    },
+    // Each vector's two halves added, then the four halves summed as `f32x8`
+    // does (three horizontal adds with AVX), where four separate reductions
+    // each fold their own vector down to one lane. With the four reductions,
+    // the sums and stores of the dot-product tail took about 60% of its
+    // samples at 1000 × 100 × 100 (`perf annotate`).
+    #[inline(always)]
+    fn sum4(v: [Self; 4]) -> [f32; 4] {
+        let halves = v.map(|x| {
+            let [lo, hi] = wide::bytemuck::cast::<f32x16, [f32x8; 2]>(x);
+            lo + hi
+        });
+        <f32x8 as Lanes>::sum4(halves)
+    }
+);
 impl_lanes_wide!(
     f32x8,
     8,
