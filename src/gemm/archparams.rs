@@ -7,7 +7,7 @@
 //! * **AVX-512** (32 `zmm` registers), measured on an Intel Xeon (Sapphire
 //!   Rapids or later, two 512-bit FMA ports): 48 KiB L1d and 2 MiB L2 per core,
 //!   a large shared L3 (`results/intel-r-xeon-r-processor-2c-avx512.json`).
-//!   `peak/fma_f32/1` read 216–238 GFLOP/s there, twice what two 256-bit FMA
+//!   `peak/fma_f32/1` read 208–238 GFLOP/s there, twice what two 256-bit FMA
 //!   ports allow at the same clock.
 //!
 //! The micro-kernel keeps an `MR × NR` tile of C in registers, `NR = NV·LANES`.
@@ -171,10 +171,11 @@ mod tile {
     /// add, add and branch. Four per trip took the kernel from 84% to 92% of
     /// `peak/fma_f32/1` on a B~ slab streaming from L2 (21 panels of
     /// 256 × 48, 1 MiB; medians of 6 alternating runs of a timing loop), and
-    /// the one-thread product 1.02–1.04× as fast at 1024³, 1.03–1.05× at
-    /// 2048³ and 1.03× at 1000 × 100 × 100 (medians of 12 alternating runs of
-    /// the two builds, two sets). Two per trip ran 0.97× at
-    /// 1000 × 100 × 100, and eight only 82% of peak on the streaming slab.
+    /// the one-thread product 1.02–1.03× as fast at 1024³, 1.03× at 2048³ and
+    /// 1.03× at 1000 × 100 × 100 (two sets of 12 and 8 alternating runs of
+    /// the two builds); on two threads 1.03× at 1024³ and 1.05× at 2048³.
+    /// Two per trip ran 0.97× at 1000 × 100 × 100, and eight only 82% of
+    /// peak on the streaming slab.
     pub const UNROLL: usize = 4;
 }
 
