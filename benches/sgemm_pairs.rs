@@ -16,7 +16,7 @@
 //! The ratios against `peak/fma_f32/1` pair each run of the one-thread GEMM
 //! with a run of the FMA loop of the same length, so that its share of the
 //! peak is taken in one weather too: in criterion's run the two benchmarks
-//! are minutes apart, and the peak loop alone has read 210–238 GFLOP/s on the
+//! are minutes apart, and the peak loop alone has read 208–238 GFLOP/s on the
 //! same machine on different hours.
 //!
 //! `cargo bench --bench sgemm_pairs` (all ratios), or with a filter on the
