@@ -217,3 +217,19 @@ pub const fn nc_step(n: usize) -> usize {
 /// same runs (`cargo bench --bench sgemm -- 'sgemm/(blocked|matrixmultiply)/1000x100x100'`
 /// with this constant at 0, then at 256). Reading in place skips a copy, so it stays.
 pub const PACK_A_MIN_N: usize = 256;
+
+/// Whether an A with contiguous rows (unit column stride) is read in place
+/// at every `n`, not only below [`PACK_A_MIN_N`]: where the A micro-panel
+/// stays in L1 while the whole B~ slab streams past it
+/// ([`A_PANEL_IN_L1`]), packing it copies no more than what the first
+/// tile's loads bring into L1 anyway, and the kernel broadcasts from the
+/// `MR` rows as they lie. With the AVX-512 set, reading in place ran
+/// 1.005–1.03× as fast at 1024³, 1.00–1.03× at 2048³ and 1.04–1.06× at
+/// 256³ on one thread (medians of three sets of 30–40 alternating runs of
+/// the two builds; two copies of one build read 0.99–1.00×), and 1.01× at
+/// 1024³ and 2048³ on two. `pack_a` had taken 3.2% of a 1024³ product's
+/// samples (`perf record`). A with strided rows (a
+/// transposed view) is still packed: its micro-panel in place would take
+/// one cache line per step of `p`, `k` floats apart. The AVX2 set, whose A~
+/// block streams from L2 past a B~ micro-panel in L1, keeps packing.
+pub const A_ROWS_IN_PLACE: bool = A_PANEL_IN_L1;

@@ -24,7 +24,9 @@
 //! The constants are derived in [`archparams`]. When C has few columns
 //! (`n < PACK_A_MIN_N`) A is read in place rather than packed: there each
 //! element of A is used too few times for a copy to pay (see [`archparams`]
-//! for the measurement). The last panels of `n`, when narrower than NR, then
+//! for the measurement). In the order with the A micro-panel in L1, an A
+//! with contiguous rows is read in place at every `n`
+//! ([`archparams::A_ROWS_IN_PLACE`]). The last panels of `n`, when narrower than NR, then
 //! take `MR_TALL`-row tiles in LOOP 1, so that they keep as many accumulators
 //! in flight as the full tile.
 //!
@@ -65,7 +67,8 @@ mod view;
 pub use view::{MatMut, MatRef};
 
 use archparams::{
-    A_PANEL_IN_L1, KC, LANES, MC, MR, MR_LCM, MR_TALL, NR, NV, PACK_A_MIN_N, Vector, nc_step,
+    A_PANEL_IN_L1, A_ROWS_IN_PLACE, KC, LANES, MC, MR, MR_LCM, MR_TALL, NR, NV, PACK_A_MIN_N,
+    Vector, nc_step,
 };
 use dot::dot_rows;
 use packing::{AlignedBuf, BLayout, b_panel, b_panels, pack_a, pack_b};
@@ -371,7 +374,10 @@ fn gemm(
         split_rows(alpha, &a, &b, beta, c, threads);
         return Ok(());
     }
-    let pack = n >= PACK_A_MIN_N;
+    // A is packed unless it is read in place: always when its rows are
+    // contiguous and its micro-panel stays in L1 (see `A_ROWS_IN_PLACE`),
+    // otherwise below PACK_A_MIN_N columns.
+    let pack = !(A_ROWS_IN_PLACE && a.cs == 1) && n >= PACK_A_MIN_N;
     let cp = CPtr(c.data.as_mut_ptr());
     let (rsc, csc) = (c.rs, c.cs);
     let mc_step = if par {

@@ -103,9 +103,9 @@ impl BLayout {
     /// The layout of a `kc`-deep slab of columns `jc .. jc+nc` of a B with `n`
     /// columns, for an A whose rows are contiguous (`a_rows`) or not. A tail is
     /// cut when all of these hold:
-    /// * A is read in place (`n <` [`PACK_A_MIN_N`], so the slab is all of B)
-    ///   and its rows are contiguous, so that they are read along `k` as they
-    ///   are. (Copying strided rows first made a transposed A's products at
+    /// * `n <` [`PACK_A_MIN_N`] (so A is read in place and the slab is all of
+    ///   B; the tail was measured there only) and A's rows are contiguous, so
+    ///   that they are read along `k` as they are. (Copying strided rows first made a transposed A's products at
     ///   1000 × 100 × 100 and 100 × 1000 × 100 0.65–0.70× as fast.)
     /// * `1 ≤ n mod LANES ≤ DOT_COLS`: the padded last vector wastes at least
     ///   half its lanes.
