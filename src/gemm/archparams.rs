@@ -228,8 +228,8 @@ pub const PACK_A_MIN_N: usize = 256;
 /// 256³ on one thread (medians of three sets of 30–40 alternating runs of
 /// the two builds; two copies of one build read 0.99–1.00×), and 1.01× at
 /// 1024³ and 2048³ on two. `pack_a` had taken 3.2% of a 1024³ product's
-/// samples (`perf record`). A with strided rows (a
-/// transposed view) is still packed: its micro-panel in place would take
-/// one cache line per step of `p`, `k` floats apart. The AVX2 set, whose A~
-/// block streams from L2 past a B~ micro-panel in L1, keeps packing.
+/// samples (`perf record`). An A with strided rows (a transposed view) is
+/// still packed: its micro-panel in place would take a cache line of its
+/// own for every step of `p`, a column stride apart. The AVX2 set, whose
+/// A~ block streams from L2 past a B~ micro-panel in L1, keeps packing.
 pub const A_ROWS_IN_PLACE: bool = A_PANEL_IN_L1;

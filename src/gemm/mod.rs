@@ -26,9 +26,9 @@
 //! element of A is used too few times for a copy to pay (see [`archparams`]
 //! for the measurement). In the order with the A micro-panel in L1, an A
 //! with contiguous rows is read in place at every `n`
-//! ([`archparams::A_ROWS_IN_PLACE`]). The last panels of `n`, when narrower than NR, then
-//! take `MR_TALL`-row tiles in LOOP 1, so that they keep as many accumulators
-//! in flight as the full tile.
+//! ([`archparams::A_ROWS_IN_PLACE`]). The last panels of `n`, when narrower
+//! than NR, then take `MR_TALL`-row tiles in LOOP 1, so that they keep as
+//! many accumulators in flight as the full tile.
 //!
 //! # Example
 //! ```

@@ -105,8 +105,9 @@ impl BLayout {
     /// cut when all of these hold:
     /// * `n <` [`PACK_A_MIN_N`] (so A is read in place and the slab is all of
     ///   B; the tail was measured there only) and A's rows are contiguous, so
-    ///   that they are read along `k` as they are. (Copying strided rows first made a transposed A's products at
-    ///   1000 × 100 × 100 and 100 × 1000 × 100 0.65–0.70× as fast.)
+    ///   that they are read along `k` as they are. (Copying strided rows
+    ///   first made a transposed A's products at 1000 × 100 × 100 and
+    ///   100 × 1000 × 100 0.65–0.70× as fast.)
     /// * `1 ≤ n mod LANES ≤ DOT_COLS`: the padded last vector wastes at least
     ///   half its lanes.
     /// * `kc ≥` [`DOT_MIN_K`].
