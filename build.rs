@@ -21,7 +21,11 @@ fn main() {
         .unwrap_or_default();
     println!("cargo:rustc-env=WEIGHTINIT_GIT_COMMIT={commit}");
     // HEAD names a branch; a commit moves the branch's ref, not HEAD, so watch both.
-    println!("cargo:rerun-if-changed=.git/HEAD");
+    // A tree without `.git` (an export for `weightinit ab`) watches nothing:
+    // a watched path that does not exist would rerun this script every build.
+    if std::path::Path::new(".git/HEAD").is_file() {
+        println!("cargo:rerun-if-changed=.git/HEAD");
+    }
     let head = std::fs::read_to_string(".git/HEAD").unwrap_or_default();
     if let Some(r) = head.trim().strip_prefix("ref: ") {
         println!("cargo:rerun-if-changed=.git/{r}");

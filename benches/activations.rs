@@ -1,7 +1,9 @@
 //! `activation_f32`: {sigmoid, tanh, relu} × {naive (`f32::exp`), simd, simd_par} × n,
 //! and `copy` / `copy_par`: the same loop with the identity, the memory-bound ceiling.
 //! The input is fixed and the output buffer separate, so no setup is timed.
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use std::hint::black_box;
 use weightinit::activation::{Activation, copy_simd, copy_simd_par};
 
@@ -13,7 +15,9 @@ fn activations(c: &mut Criterion) {
             .collect();
         let mut out = vec![0f32; n];
         g.throughput(Throughput::Elements(n as u64));
-        g.sample_size(if n >= 1 << 24 { 10 } else { 50 });
+        if n >= 1 << 24 {
+            g.sample_size(10).sampling_mode(SamplingMode::Flat);
+        }
         for act in Activation::ALL {
             type F = fn(Activation, &[f32], &mut [f32]);
             let impls: [(&str, F); 3] = [
@@ -48,5 +52,11 @@ fn activations(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, activations);
+mod common;
+
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = activations
+}
 criterion_main!(benches);

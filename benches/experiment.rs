@@ -7,7 +7,9 @@
 //!   (`iter_batched`, so the copy is not timed);
 //! * `orthogonal/{qr,qr_naive}/{100,1024}`: Householder orthogonal initialization,
 //!   blocked on the GEMM against the unblocked reference.
-use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use std::hint::black_box;
 use weightinit::activation::Activation;
 use weightinit::experiment::{self, ExperimentConfig};
@@ -27,7 +29,7 @@ fn one_run<K: Kernels>(k: &K) -> f64 {
 
 fn experiments(c: &mut Criterion) {
     let mut g = c.benchmark_group("experiment");
-    g.sample_size(10);
+    g.sample_size(10).sampling_mode(SamplingMode::Flat);
     g.bench_function(BenchmarkId::new("naive", "1000x100x5"), |b| {
         b.iter(|| black_box(one_run(&Naive)))
     });
@@ -36,7 +38,7 @@ fn experiments(c: &mut Criterion) {
     });
     g.finish();
     let mut g = c.benchmark_group("experiment_grid");
-    g.sample_size(10);
+    g.sample_size(10).sampling_mode(SamplingMode::Flat);
     for (name, naive) in [("naive", true), ("fast", false)] {
         let cfg = ExperimentConfig::new(NetConfig::default(), vec![], vec![], naive).unwrap();
         g.bench_function(BenchmarkId::new(name, "24"), |b| {
@@ -75,7 +77,7 @@ fn fusion(c: &mut Criterion) {
 
 fn orthogonal(c: &mut Criterion) {
     let mut g = c.benchmark_group("orthogonal");
-    g.sample_size(10);
+    g.sample_size(10).sampling_mode(SamplingMode::Flat);
     for n in [100usize, 1024] {
         // Householder QR plus forming Q: about 4n³ − 4n³/3 = (8/3)n³ FLOP.
         g.throughput(Throughput::Elements((8 * n * n * n / 3) as u64));
@@ -93,5 +95,11 @@ fn orthogonal(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, experiments, fusion, orthogonal);
+mod common;
+
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = experiments, fusion, orthogonal
+}
 criterion_main!(benches);

@@ -2,7 +2,9 @@
 //! simd_par} × n, and the memory ceiling `fill_f32` × {seq, par}. Throughput is
 //! `Elements(n)`: samples (or floats written) per second. `rng_u32` × {naive, simd}
 //! writes raw 32-bit words of the generator: the ceiling of any sampler built on it.
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use rayon::prelude::*;
 use std::hint::black_box;
 use weightinit::rng::StreamKey;
@@ -27,7 +29,7 @@ fn samplers(c: &mut Criterion) {
         for n in SIZES {
             g.throughput(Throughput::Elements(n as u64));
             if n >= 1 << 24 {
-                g.sample_size(10);
+                g.sample_size(10).sampling_mode(SamplingMode::Flat);
             }
             let mut buf = vec![0f32; n];
             for (name, path) in [
@@ -52,7 +54,7 @@ fn fill(c: &mut Criterion) {
     for n in SIZES {
         g.throughput(Throughput::Elements(n as u64));
         if n >= 1 << 24 {
-            g.sample_size(10);
+            g.sample_size(10).sampling_mode(SamplingMode::Flat);
         }
         let mut buf = vec![0f32; n];
         g.bench_with_input(BenchmarkId::new("seq", n), &n, |b, _| {
@@ -100,5 +102,11 @@ fn words(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, samplers, fill, words);
+mod common;
+
+criterion_group! {
+    name = benches;
+    config = common::config();
+    targets = samplers, fill, words
+}
 criterion_main!(benches);

@@ -321,14 +321,52 @@ fn fixture(name: &str) -> PathBuf {
     root
 }
 
+/// Copies every benchmark's `new/` run to a named baseline, its times × `k`.
+fn save_baseline(root: &Path, name: &str, k: f64) {
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let p = entry.path();
+        if !p.is_dir() {
+            continue;
+        }
+        let new = p.join("new");
+        if new.join("estimates.json").is_file() {
+            let dst = p.join(name);
+            std::fs::create_dir_all(&dst).unwrap();
+            edit(
+                &new.join("estimates.json"),
+                &dst.join("estimates.json"),
+                |v| {
+                    for e in ["mean", "median"] {
+                        let x = &mut v[e];
+                        x["point_estimate"] = (x["point_estimate"].as_f64().unwrap() * k).into();
+                        for b in ["lower_bound", "upper_bound"] {
+                            let ci = &mut x["confidence_interval"][b];
+                            *ci = (ci.as_f64().unwrap() * k).into();
+                        }
+                    }
+                },
+            );
+            std::fs::copy(new.join("sample.json"), dst.join("sample.json")).unwrap();
+        } else {
+            save_baseline(&p, name, k);
+        }
+    }
+}
+
 fn report(root: &Path, out: &Path) -> Value {
-    let o = run(&[
+    report_with(root, out, &[])
+}
+
+fn report_with(root: &Path, out: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
         "report",
         "--criterion-dir",
         root.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
 }
@@ -418,15 +456,28 @@ fn compare_gates_regressions_and_lines_up_machines() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
-    // A planted 20% slowdown with disjoint intervals: exit 1, `slower`.
+    // Single runs: a 20% change with disjoint intervals is within the
+    // assumed between-run allowance (30%), and says so.
+    let drift = dir.join("drift.json");
+    edit(&base, &drift, |v| {
+        scale(&mut v["benchmarks"]["sgemm/blocked/64x64x64"], 1.2, 50.0)
+    });
+    let o = run(&["compare", &p(&base), &p(&drift)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{s}");
+    assert!(
+        s.contains("+20.0%") && s.contains("assumed to be 30%"),
+        "{s}"
+    );
+    // A planted 1.5× slowdown is beyond it: exit 1, `slower`.
     let slow = dir.join("slow.json");
     edit(&base, &slow, |v| {
-        scale(&mut v["benchmarks"]["sgemm/blocked/64x64x64"], 1.2, 50.0)
+        scale(&mut v["benchmarks"]["sgemm/blocked/64x64x64"], 1.5, 50.0)
     });
     let o = run(&["compare", &p(&base), &p(&slow)]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{s}");
-    assert!(s.contains("slower") && s.contains("+20.0%"), "{s}");
+    assert!(s.contains("slower") && s.contains("+50.0%"), "{s}");
     // The same 20% with overlapping intervals: `same`, exit 0.
     let noisy = dir.join("noisy.json");
     edit(&base, &noisy, |v| {
@@ -514,7 +565,71 @@ fn compare_gates_regressions_and_lines_up_machines() {
         "NaN",
     );
     fails_with(
+        &[
+            "report",
+            "--criterion-dir",
+            &p(&root),
+            "--baseline",
+            "nosuch",
+        ],
+        "nosuch",
+    );
+    fails_with(
         &["compare", &p(&base), &p(&base), "--threshold", "-1"],
         "got -1",
     );
+}
+
+#[test]
+fn runs_merged_from_baselines_set_the_allowance() {
+    let root = fixture("baselines");
+    let dir = root.parent().unwrap().to_path_buf();
+    let p = |x: &PathBuf| x.to_str().unwrap().to_string();
+    // Three runs of the same code, 2% apart: the file keeps each run's median
+    // and takes the run with the median time.
+    save_baseline(&root, "r1", 1.0);
+    save_baseline(&root, "r2", 1.02);
+    save_baseline(&root, "r3", 0.99);
+    let base = dir.join("three.json");
+    let v = report_with(
+        &root,
+        &base,
+        &["--baseline", "r1", "--baseline", "r2", "--baseline", "r3"],
+    );
+    let b = &v["benchmarks"]["sgemm/blocked/64x64x64"];
+    assert_eq!(
+        b["runs_median_ns"],
+        serde_json::json!([10_000.0, 10_200.0, 9_900.0])
+    );
+    assert_eq!(b["median_ns"], 10_000.0);
+    // Against it, a 20% slowdown is beyond the measured spread (3%) and the
+    // threshold: slower, exit 1, and no assumed allowance.
+    let slow = dir.join("slow3.json");
+    edit(&base, &slow, |v| {
+        let b = &mut v["benchmarks"]["sgemm/blocked/64x64x64"];
+        scale(b, 1.2, 50.0);
+        b["runs_median_ns"] = serde_json::json!([12_000.0, 12_100.0, 11_950.0]);
+    });
+    let o = run(&["compare", &p(&base), &p(&slow)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{s}");
+    assert!(s.contains("slower") && !s.contains("assumed"), "{s}");
+    // A file whose runs spread by 25% allows 25%: the same 20% is `same`.
+    let wide = dir.join("wide3.json");
+    edit(&slow, &wide, |v| {
+        v["benchmarks"]["sgemm/blocked/64x64x64"]["runs_median_ns"] =
+            serde_json::json!([12_000.0, 15_000.0, 12_500.0]);
+    });
+    let o = run(&["compare", &p(&base), &p(&wide), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "sgemm/blocked/64x64x64")
+        .unwrap();
+    assert_eq!(row["verdict"], "same");
+    assert!((row["allowance_pct"].as_f64().unwrap() - 25.0).abs() < 1e-9);
+    assert_eq!(row["allowance_measured"], true);
 }

@@ -3,6 +3,7 @@
 /// The operands of an `m × k × n` product, row-major: small multiples of 1/8
 /// (exact in f32), the same in every GEMM benchmark so that their figures
 /// compare.
+#[allow(dead_code)] // the GEMM benches only
 pub fn operands(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
     let a = (0..m * k)
         .map(|i| ((i * 7 % 13) as f32 - 6.0) / 8.0)
@@ -11,4 +12,20 @@ pub fn operands(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
         .map(|i| ((i * 5 % 11) as f32 - 5.0) / 8.0)
         .collect();
     (a, b)
+}
+
+/// The suite's criterion settings, sized so that a full `cargo bench` fits a
+/// 10-minute gate on 2 cores: 0.5 s of warm-up and 1.5 s of measurement per
+/// benchmark, 20 samples (criterion's defaults are 3 s, 5 s and 100), and no
+/// HTML report (its plots took about as long as the measurements). Flags on
+/// the command line (`--warm-up-time`, `--measurement-time`, `--sample-size`,
+/// `--quick`) still override the times and counts; groups of slow
+/// benchmarks set fewer samples and flat sampling themselves.
+#[allow(dead_code)] // sgemm_pairs, which shares this module, has no criterion
+pub fn config() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_millis(1500))
+        .sample_size(20)
+        .without_plots()
 }

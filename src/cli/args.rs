@@ -29,6 +29,8 @@ pub enum Cmd {
     Report(ReportArgs),
     /// Compare results files: regressions on one machine, or machines side by side.
     Compare(CompareArgs),
+    /// Paired A/B runs of two git revisions' benchmarks: the regression gate.
+    Ab(AbArgs),
 }
 
 /// A count (sizes, bins, iterations). Negative numbers reach this parser
@@ -120,6 +122,11 @@ pub struct ReportArgs {
     /// Criterion's output directory.
     #[arg(long, default_value = "target/criterion")]
     pub criterion_dir: std::path::PathBuf,
+    /// A criterion baseline to read (`cargo bench -- --save-baseline NAME`)
+    /// instead of the latest run; repeat it to merge several runs of the
+    /// suite, whose between-run spread `compare` then allows for.
+    #[arg(long = "baseline", value_name = "NAME")]
+    pub baselines: Vec<String>,
     /// Output file (default: results/<machine-id>.json).
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
@@ -132,6 +139,17 @@ pub enum Format {
     Json,
 }
 
+/// `weightinit compare`.
+///
+/// Two files of one machine are a regression check: a benchmark is slower
+/// (or faster) only when its change exceeds the threshold, the between-run
+/// allowance, and criterion's 95% intervals of the two medians are
+/// disjoint. The allowance is the files' measured between-run spread
+/// (max/min − 1 of the runs' medians) where both were made from several runs
+/// (`report --baseline A --baseline B …`); a file of a single run is assumed
+/// to drift by 30% between runs, a conservative figure from two single runs
+/// of the same code on one shared 2-core host. Exit status 1 when anything
+/// is slower. Files of different machines are shown side by side.
 #[derive(Args, Debug)]
 pub struct CompareArgs {
     /// Results files: BASE NEW for one machine, or one per machine.
@@ -146,4 +164,44 @@ pub struct CompareArgs {
     /// Also draw a bar chart (SVG).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<std::path::PathBuf>,
+}
+
+/// A number of seconds or a percentage, any float: NaN and negative values
+/// reach the command's own checks, which name them.
+fn float(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .map_err(|_| format!("expected a number, got `{s}`"))
+}
+
+/// `weightinit ab`.
+///
+/// Builds the benchmarks of BASE and NEW (git revisions; NEW defaults to the
+/// working tree) in target directories of their own, runs each selected
+/// benchmark in alternating short slices (A B, B A, …) for N rounds, and
+/// judges each on its N paired ratios new/base: the median, its 95%
+/// order-statistic interval, and `slower` when the whole interval lies above
+/// 1 + threshold (`faster` below 1 − threshold, else `same`). Exit status: 0
+/// when nothing is slower, 1 when anything is, 2 for bad input or a failed
+/// build.
+#[derive(Args, Debug)]
+pub struct AbArgs {
+    /// The base revision (e.g. origin/main, HEAD~1, a commit).
+    pub base: String,
+    /// The new revision (default: the working tree as it is).
+    pub new: Option<String>,
+    /// Run the benchmarks whose IDs match this regex instead of the default set.
+    #[arg(long, value_name = "REGEX")]
+    pub filter: Option<String>,
+    /// Pairs per benchmark (at least 6).
+    #[arg(long, default_value_t = 12, allow_negative_numbers = true, value_parser = count)]
+    pub rounds: usize,
+    /// A change counts when its whole 95% interval is beyond this percentage.
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = float)]
+    pub threshold: f64,
+    /// Measurement time of one slice, seconds (plus half of it to warm up).
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_parser = float)]
+    pub slice: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }

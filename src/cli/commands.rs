@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Some(Cmd::Report(a)) => report_cmd(a),
         Some(Cmd::Compare(a)) => compare_cmd(a),
+        Some(Cmd::Ab(a)) => super::ab::run(a),
     }
 }
 
@@ -237,7 +238,12 @@ fn stream<W: Write + Send>(
 }
 
 fn report_cmd(a: ReportArgs) -> Result<u8, CliError> {
-    let file = results::report(&a.criterion_dir).map_err(CliError::usage)?;
+    let baselines = if a.baselines.is_empty() {
+        vec!["new".to_string()]
+    } else {
+        a.baselines
+    };
+    let file = results::report(&a.criterion_dir, &baselines).map_err(CliError::usage)?;
     let out = a.out.unwrap_or_else(|| {
         std::path::PathBuf::from("results").join(format!("{}.json", file.machine_id))
     });

@@ -4,6 +4,7 @@
 //! status: 2 for bad input, 1 for a regression found by `compare`. Nothing
 //! below this module prints or exits.
 
+mod ab;
 mod args;
 mod commands;
 mod plot;

@@ -205,3 +205,79 @@ pub fn report_summary(f: &ResultsFile) -> String {
     }
     s
 }
+
+/// A table: GitHub markdown, or text columns aligned to their widest cell.
+pub fn table(md: bool, head: &[String], rows: &[Vec<String>]) -> String {
+    let mut s = String::new();
+    if md {
+        let _ = writeln!(s, "| {} |", head.join(" | "));
+        let _ = writeln!(s, "|{}", "---|".repeat(head.len()));
+        for r in rows {
+            let _ = writeln!(s, "| {} |", r.join(" | "));
+        }
+        return s;
+    }
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([head[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |r: &[String]| {
+        r.iter()
+            .zip(&widths)
+            .map(|(x, w)| format!("{x:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let _ = writeln!(s, "{}", line(head));
+    for r in rows {
+        let _ = writeln!(s, "{}", line(r).trim_end());
+    }
+    s
+}
+
+/// `weightinit ab`'s verdicts.
+pub fn ab(r: &weightinit::results::paired::AbReport, md: bool) -> String {
+    use weightinit::results::paired::interval_rank;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}paired A/B: {} (base) against {} (new), {} rounds, threshold {}%\n",
+        if md { "### " } else { "" },
+        r.base,
+        r.new,
+        r.rounds,
+        r.threshold_pct
+    );
+    let head = ["benchmark", "new/base", "95% interval", "verdict"].map(String::from);
+    let body: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|x| {
+            vec![
+                x.id.clone(),
+                format!("{:.3}", x.ratio),
+                format!("{:.3}–{:.3}", x.lower, x.upper),
+                format!("{:?}", x.verdict).to_lowercase(),
+            ]
+        })
+        .collect();
+    s += &table(md, &head, &body);
+    let (slower, faster, same) = super::ab::counts(&r.rows);
+    let _ = writeln!(s, "\n{slower} slower, {faster} faster, {same} same");
+    if let Ok((k, cov)) = interval_rank(r.rounds) {
+        let _ = write!(
+            s,
+            "(median of {} paired ratios; interval: order statistics {k} and {} of {}, coverage {:.1}%)",
+            r.rounds,
+            r.rounds + 1 - k,
+            r.rounds,
+            100.0 * cov
+        );
+    }
+    s
+}

@@ -1,19 +1,33 @@
 //! Comparing results files: regressions on one machine, or machines side by side.
 //!
 //! Two files of the same machine id are a *regression check*: per common
-//! benchmark, `change = new/base − 1` of the median time, and the verdict is
-//! `faster` or `slower` only when |change| exceeds the threshold **and** the
-//! two 95% confidence intervals of the median do not overlap; otherwise
-//! `same`. Anything else is a *cross-machine* table of throughputs, speedups
+//! benchmark, `r = new/base` of the median time. Criterion's 95% interval
+//! describes the samples of one run, but on a shared machine the time drifts
+//! *between* runs by more than that, so a change must also exceed the
+//! between-run noise. The *allowance* of a benchmark is the largest of the
+//! threshold, the base file's spread and the new file's spread, where a
+//! file's spread is `max/min − 1` of its runs' medians (a file made from
+//! several runs, `report --baseline A --baseline B …`), and a file of a
+//! single run counts as [`SINGLE_RUN_ALLOWANCE_PCT`]. The verdict is
+//! `slower` when `r > 1 + allowance`, `faster` when `r < 1/(1 + allowance)`,
+//! each only when the two 95% intervals of the median are disjoint too;
+//! otherwise `same`. For a verdict that holds on a noisy machine, pair the
+//! runs instead: `weightinit ab` ([`super::paired`]). Anything else is a *cross-machine* table of throughputs, speedups
 //! and fractions of each machine's own ceiling, with the fingerprint fields
 //! that differ. Benchmarks present in only some files are listed.
 #![forbid(unsafe_code)]
 
 use super::{BenchResult, ResultsError, ResultsFile, fmt_time};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::PathBuf;
+
+/// The between-run allowance, in percent, assumed for a file that holds a
+/// single run of the suite: two single runs of the same code on one shared
+/// 2-core host differed by up to 20% per benchmark (see `--help`), and a
+/// real 1.5× slowdown must still show.
+pub const SINGLE_RUN_ALLOWANCE_PCT: f64 = 30.0;
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +41,7 @@ pub enum Format {
 }
 
 /// A regression verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Significantly less time.
@@ -51,6 +65,11 @@ pub struct ChangeRow {
     pub change_pct: f64,
     /// Whether the intervals overlap.
     pub intervals_overlap: bool,
+    /// The allowance for between-run noise, percent (see the module doc).
+    pub allowance_pct: f64,
+    /// Whether the allowance was measured (both files hold several runs)
+    /// rather than assumed for a single run.
+    pub allowance_measured: bool,
     /// The verdict.
     pub verdict: Verdict,
 }
@@ -116,16 +135,31 @@ fn overlap(a: [f64; 2], b: [f64; 2]) -> bool {
     a[0] <= b[1] && b[0] <= a[1]
 }
 
+/// A file's between-run noise for one benchmark, percent, and whether it
+/// was measured.
+fn noise_pct(b: &BenchResult) -> (f64, bool) {
+    match b.spread() {
+        Some(s) => (100.0 * s, true),
+        None => (SINGLE_RUN_ALLOWANCE_PCT, false),
+    }
+}
+
 /// The verdict rule of the module doc.
 pub fn judge(base: &BenchResult, new: &BenchResult, threshold_pct: f64) -> ChangeRow {
-    let change_pct = (new.median_ns / base.median_ns - 1.0) * 100.0;
+    let r = new.median_ns / base.median_ns;
+    let change_pct = (r - 1.0) * 100.0;
     let intervals_overlap = overlap(base.median_ci_ns, new.median_ci_ns);
-    let verdict = if intervals_overlap || change_pct.abs() <= threshold_pct {
+    let ((nb, mb), (nn, mn)) = (noise_pct(base), noise_pct(new));
+    let allowance_pct = threshold_pct.max(nb).max(nn);
+    let a = allowance_pct / 100.0;
+    let verdict = if intervals_overlap {
         Verdict::Same
-    } else if change_pct > 0.0 {
+    } else if r > 1.0 + a {
         Verdict::Slower
-    } else {
+    } else if r < 1.0 / (1.0 + a) {
         Verdict::Faster
+    } else {
+        Verdict::Same
     };
     ChangeRow {
         id: String::new(),
@@ -133,6 +167,8 @@ pub fn judge(base: &BenchResult, new: &BenchResult, threshold_pct: f64) -> Chang
         new_ns: new.median_ns,
         change_pct,
         intervals_overlap,
+        allowance_pct,
+        allowance_measured: mb && mn,
         verdict,
     }
 }
@@ -287,10 +323,11 @@ pub fn render(c: &Comparison, format: Format) -> String {
         } => {
             let _ = writeln!(
                 s,
-                "{}regression check on {machine_id} (threshold {threshold_pct}% and disjoint 95% CIs)\n",
+                "{}regression check on {machine_id} (beyond the threshold {threshold_pct}%, the between-run allowance, and disjoint 95% CIs)\n",
                 if md { "### " } else { "" }
             );
-            let head = ["benchmark", "base", "new", "change", "verdict"].map(String::from);
+            let head =
+                ["benchmark", "base", "new", "change", "allowance", "verdict"].map(String::from);
             let body: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
@@ -299,6 +336,11 @@ pub fn render(c: &Comparison, format: Format) -> String {
                         fmt_time(r.base_ns),
                         fmt_time(r.new_ns),
                         format!("{:+.1}%", r.change_pct),
+                        format!(
+                            "{:.0}%{}",
+                            r.allowance_pct,
+                            if r.allowance_measured { "" } else { "*" }
+                        ),
                         format!("{:?}", r.verdict).to_lowercase(),
                     ]
                 })
@@ -311,6 +353,13 @@ pub fn render(c: &Comparison, format: Format) -> String {
                 "\n{slower} slower, {faster} faster, {} same",
                 rows.len() - slower - faster
             );
+            if rows.iter().any(|r| !r.allowance_measured) {
+                let _ = writeln!(
+                    s,
+                    "* a file holds a single run: its between-run noise is assumed to be {SINGLE_RUN_ALLOWANCE_PCT}% \
+                     (merge runs with `report --baseline A --baseline B`, or pair them with `weightinit ab`)"
+                );
+            }
             for (f, ids) in only_in {
                 let _ = writeln!(s, "only in {f}: {}", ids.join(", "));
             }

@@ -1,6 +1,7 @@
 //! Serde mirrors of criterion's per-benchmark files, and the walk that finds them.
 //!
-//! criterion writes `target/criterion/<group>/<impl>/<size>/new/{estimates,benchmark,sample}.json`.
+//! criterion writes `target/criterion/<group>/<impl>/<size>/new/{estimates,benchmark,sample}.json`
+//! for the latest run, and copies them to `<baseline>/` for `--save-baseline NAME`.
 //! Only the fields we read are mirrored; unknown fields are ignored.
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -100,8 +101,8 @@ pub enum CriterionError {
     Read(PathBuf, std::io::Error),
     /// A file is not the JSON we expect.
     Parse(PathBuf, serde_json::Error),
-    /// No benchmark found.
-    Empty(PathBuf),
+    /// No benchmark found (in the named baseline).
+    Empty(PathBuf, String),
 }
 
 impl core::fmt::Display for CriterionError {
@@ -116,9 +117,14 @@ impl core::fmt::Display for CriterionError {
             CriterionError::Parse(p, e) => {
                 write!(f, "malformed criterion file `{}`: {e}", p.display())
             }
-            CriterionError::Empty(p) => write!(
+            CriterionError::Empty(p, b) if b == "new" => write!(
                 f,
                 "no benchmark estimates under `{}` (run `cargo bench` first)",
+                p.display()
+            ),
+            CriterionError::Empty(p, b) => write!(
+                f,
+                "no benchmark of baseline `{b}` under `{}` (run `cargo bench -- --save-baseline {b}` first)",
                 p.display()
             ),
         }
@@ -132,17 +138,24 @@ fn read_json<T: for<'de> Deserialize<'de>>(p: &Path) -> Result<T, CriterionError
     serde_json::from_str(&text).map_err(|e| CriterionError::Parse(p.to_path_buf(), e))
 }
 
-/// Every benchmark under `root` (directories holding `new/estimates.json`), sorted by id.
-pub fn read_all(root: &Path) -> Result<Vec<Measured>, CriterionError> {
+/// Every benchmark under `root` as measured in `baseline` (`new` for the
+/// latest run, or a name given to `--save-baseline`), sorted by id: the
+/// directories holding `<baseline>/estimates.json`. A named baseline holds
+/// copies of the run's estimates and samples; its `benchmark.json` is read
+/// from there, else from `new/`.
+pub fn read_all(root: &Path, baseline: &str) -> Result<Vec<Measured>, CriterionError> {
     std::fs::read_dir(root).map_err(|e| CriterionError::Dir(root.to_path_buf(), e))?;
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let new = dir.join("new");
-        if new.join("estimates.json").is_file() && new.join("benchmark.json").is_file() {
-            let benchmark: Benchmark = read_json(&new.join("benchmark.json"))?;
-            let estimates: Estimates = read_json(&new.join("estimates.json"))?;
-            let samples = match new.join("sample.json") {
+        let run = dir.join(baseline);
+        let benchmark_file = [run.join("benchmark.json"), dir.join("new/benchmark.json")]
+            .into_iter()
+            .find(|p| p.is_file());
+        if let (true, Some(bf)) = (run.join("estimates.json").is_file(), benchmark_file) {
+            let benchmark: Benchmark = read_json(&bf)?;
+            let estimates: Estimates = read_json(&run.join("estimates.json"))?;
+            let samples = match run.join("sample.json") {
                 p if p.is_file() => read_json::<Sample>(&p)?.iters.len(),
                 _ => 0,
             };
@@ -150,7 +163,7 @@ pub fn read_all(root: &Path) -> Result<Vec<Measured>, CriterionError> {
                 benchmark,
                 estimates,
                 samples,
-                dir: new,
+                dir: run,
             });
             continue;
         }
@@ -158,13 +171,16 @@ pub fn read_all(root: &Path) -> Result<Vec<Measured>, CriterionError> {
         for e in entries.flatten() {
             let p = e.path();
             let name = e.file_name();
-            if p.is_dir() && name != "report" && name != "base" && name != "change" {
+            if p.is_dir() && name != "report" && name != "change" {
                 stack.push(p);
             }
         }
     }
     if out.is_empty() {
-        return Err(CriterionError::Empty(root.to_path_buf()));
+        return Err(CriterionError::Empty(
+            root.to_path_buf(),
+            baseline.to_string(),
+        ));
     }
     out.sort_by(|a, b| a.benchmark.full_id.cmp(&b.benchmark.full_id));
     Ok(out)

@@ -14,6 +14,7 @@
 pub mod compare;
 pub mod criterion;
 pub mod machine;
+pub mod paired;
 
 pub use machine::Fingerprint;
 
@@ -64,6 +65,25 @@ pub struct BenchResult {
     pub fraction_of_ceiling: Option<f64>,
     /// The benchmark used as ceiling.
     pub ceiling: Option<String>,
+    /// The median time of each run, ns, where the file merges several runs
+    /// of the suite (`report --baseline A --baseline B …`); the figures above
+    /// are those of the run with the median time. Empty for a single run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs_median_ns: Vec<f64>,
+}
+
+impl BenchResult {
+    /// The spread between runs, `max/min − 1` of the runs' medians, where
+    /// the file holds two runs or more.
+    pub fn spread(&self) -> Option<f64> {
+        let r = &self.runs_median_ns;
+        if r.len() < 2 {
+            return None;
+        }
+        let min = r.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = r.iter().copied().fold(0.0, f64::max);
+        Some(max / min - 1.0)
+    }
 }
 
 /// A results file.
@@ -150,17 +170,48 @@ fn unit_of(group: &str, tp: &criterion::Throughput) -> (u64, &'static str, f64) 
     }
 }
 
-/// Builds a results file from criterion's directory and this machine's fingerprint.
-pub fn report(criterion_dir: &Path) -> Result<ResultsFile, ResultsError> {
-    let measured = criterion::read_all(criterion_dir).map_err(ResultsError::Criterion)?;
-    let machine = Fingerprint::current();
-    Ok(from_measured(&measured, machine))
+/// Builds a results file from criterion's directory and this machine's
+/// fingerprint: from the latest run (`new`), or from several named baselines,
+/// each a run of the suite (their between-run spread goes into the file).
+pub fn report(criterion_dir: &Path, baselines: &[String]) -> Result<ResultsFile, ResultsError> {
+    let runs = baselines
+        .iter()
+        .map(|b| criterion::read_all(criterion_dir, b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ResultsError::Criterion)?;
+    Ok(from_runs(&runs, Fingerprint::current()))
 }
 
 /// Builds a results file from measured benchmarks (testable without criterion).
 pub fn from_measured(measured: &[criterion::Measured], machine: Fingerprint) -> ResultsFile {
+    from_runs(&[measured.to_vec()], machine)
+}
+
+/// Builds a results file from one or more runs of the suite. Each benchmark
+/// is taken from the run with its median time (the lower median for an even
+/// count), and with two runs or more every run's median is kept.
+pub fn from_runs(runs: &[Vec<criterion::Measured>], machine: Fingerprint) -> ResultsFile {
+    let mut by_id: BTreeMap<&str, Vec<&criterion::Measured>> = BTreeMap::new();
+    for m in runs.iter().flatten() {
+        by_id.entry(&m.benchmark.full_id).or_default().push(m);
+    }
     let mut benchmarks = BTreeMap::new();
-    for m in measured {
+    for ms in by_id.values() {
+        let runs_median_ns: Vec<f64> = if runs.len() > 1 {
+            ms.iter()
+                .map(|m| m.estimates.median.point_estimate)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut order: Vec<&&criterion::Measured> = ms.iter().collect();
+        order.sort_by(|a, b| {
+            a.estimates
+                .median
+                .point_estimate
+                .total_cmp(&b.estimates.median.point_estimate)
+        });
+        let m = order[(order.len() - 1) / 2];
         let b = &m.benchmark;
         let mut parts = b.full_id.splitn(3, '/');
         let group = parts.next().unwrap_or_default().to_string();
@@ -207,6 +258,7 @@ pub fn from_measured(measured: &[criterion::Measured], machine: Fingerprint) -> 
                 speedup_vs_matrixmultiply: None,
                 fraction_of_ceiling: None,
                 ceiling: None,
+                runs_median_ns,
             },
         );
     }
