@@ -1,9 +1,13 @@
 //! `weightinit ab BASE [NEW]`: paired A/B runs of two revisions' benchmarks.
 //!
-//! Each revision is exported with `git archive` into `target/ab/<commit>/`
-//! (the working tree, when NEW is left out, is used where it is) and its
-//! criterion benches are built there with a target directory of their own
-//! (`cargo bench --no-run`). The benchmark IDs come from NEW's binaries
+//! Each revision is exported with `git archive` into
+//! `<temp dir>/weightinit-ab/<commit>/`, outside the repository so that the
+//! working tree's `.cargo/config.toml` does not add to the revision's own
+//! (cargo joins the `rustflags` of every config file above the directory it
+//! runs in). The working tree, when NEW is left out, is used where it is.
+//! Each side's criterion benches are built with a target directory of their
+//! own (`cargo bench --no-run`); an export and its build are kept for the
+//! next run. The benchmark IDs come from NEW's binaries
 //! (`--list`). Each round runs every selected benchmark once per side, in
 //! two adjacent short criterion runs of that one benchmark (`--exact`), the
 //! side that goes first flipping each round; the statistics and the verdict
@@ -71,7 +75,12 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
-/// Exports `rev` into `root/target/ab/<commit>` (once; a later run reuses it).
+/// Where revisions are exported.
+fn exports() -> PathBuf {
+    std::env::temp_dir().join("weightinit-ab")
+}
+
+/// Exports `rev` into `<exports>/<commit>` (once; a later run reuses it).
 fn export(root: &Path, rev: &str) -> Result<Side, CliError> {
     let sha = git(
         root,
@@ -83,7 +92,7 @@ fn export(root: &Path, rev: &str) -> Result<Side, CliError> {
         ],
     )
     .map_err(|_| usage(format!("`{rev}` is not a revision of this repository")))?;
-    let ab = root.join("target").join("ab");
+    let ab = exports();
     let dir = ab.join(&sha[..12.min(sha.len())]);
     if !dir.join("Cargo.toml").is_file() {
         // Extract into a temporary directory and rename it when whole, so that
@@ -124,7 +133,7 @@ fn export(root: &Path, rev: &str) -> Result<Side, CliError> {
 }
 
 /// Builds a side's benches and records their executables.
-fn build(side: &mut Side, root: &Path) -> Result<(), CliError> {
+fn build(side: &mut Side) -> Result<(), CliError> {
     eprintln!("ab: building the benchmarks of {}", side.label);
     let mut child = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args([
@@ -134,9 +143,9 @@ fn build(side: &mut Side, root: &Path) -> Result<(), CliError> {
         ])
         .current_dir(&side.dir)
         .env("CARGO_TARGET_DIR", &side.target)
-        // An exported tree lies inside this repository's `target/`: keep its
-        // build script's git from finding this repository's HEAD.
-        .env("GIT_CEILING_DIRECTORIES", root.join("target"))
+        // An exported tree has no `.git`: keep its build script's git from
+        // finding a repository above the export directory.
+        .env("GIT_CEILING_DIRECTORIES", exports())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
@@ -314,12 +323,12 @@ pub fn run(a: AbArgs) -> Result<u8, CliError> {
             benches: BTreeMap::new(),
         },
     };
-    build(&mut base, &root)?;
+    build(&mut base)?;
     if new.dir == base.dir {
         // One commit on both sides: one build serves both.
         new.benches = base.benches.clone();
     } else {
-        build(&mut new, &root)?;
+        build(&mut new)?;
     }
     let chosen = select(list(&new)?, a.filter.as_deref())?;
     let report = measure(&base, &new, chosen, &a)?;
