@@ -24,17 +24,11 @@
 //! narrower ones (16 + 12). The price is a horizontal sum per row and its
 //! store (one 16-byte write when the tail is four columns wide and C's columns
 //! are contiguous, else a float at a time), a fixed cost per tile that `k`
-//! must repay (see
-//! [`super::packing::DOT_MIN_K`]). At 1000 × 100 × 100 the product ran 1.05×
-//! faster than with the padded panels (medians of 40 alternating runs of two
-//! builds, a throwaway harness, so an estimate), though this tail still runs at
-//! about 60% of the micro-kernel's rate per FMA (1000 × 100 × 4, all tail:
-//! about 60 GFLOP/s; `perf annotate`, before a row's four floats were stored
-//! as one vector, put a third of its time in the sums and stores, which 13
-//! steps of `k` per tile do not hide, and most of the rest on
-//! the loads of A: 96 bytes per step from beyond L1, where the micro-kernel
-//! reads 16). Two-row tiles, and tails run after each tile (or each 12 or 24
-//! rows) of the last panel, on rows just read, were 0.95–0.98× as fast.
+//! must repay (see [`super::packing::DOT_MIN_K`]). At 1000 × 100 × 100 the
+//! product ran 1.05× as fast as with the padded panels, though the tail runs
+//! at about 60% of the micro-kernel's rate per FMA: it loads 96 bytes of A
+//! per step from beyond L1 where the kernel loads 16. Two-row tiles, and
+//! tails run right after each tile of the last panel, were 0.95–0.98× as fast.
 //!
 //! The sum over `k` runs in a fixed order per element, whatever thread
 //! computes it, so determinism holds.

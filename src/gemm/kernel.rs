@@ -1,10 +1,11 @@
-//! The micro-kernel: an `MR × (NVK·16)` tile of C accumulated in registers.
+//! The micro-kernel: an `MR × (NVK·N)` tile of C accumulated in registers
+//! (`N` the lanes of the vector type: 8 or 16).
 //!
 //! For `p` in `0..kc`, the kernel loads `NVK` vectors of the packed B
 //! micro-panel and broadcasts `MR` elements of A, and does `MR·NVK` FMAs:
 //!
 //! ```text
-//! acc[i][v] += A[i, p] · B~[p, v·16 .. v·16+16]
+//! acc[i][v] += A[i, p] · B~[p, v·N .. v·N+N]
 //! ```
 //!
 //! A is read through strides `(rsa, csa)`: `(1, MR)` for a packed A~ panel, or
@@ -35,15 +36,12 @@ pub unsafe fn kernel<V: Lanes, const MR: usize, const NVK: usize>(
 ) -> [[V; NVK]; MR] {
     let mut acc = [[V::splat(0.0); NVK]; MR];
     let step = NVK * V::N;
-    let mut fma_row = |p: usize| {
-        // SAFETY: `p < kc`, so the B row `p` lies inside the packed panel.
-        let bp = unsafe { b.add(p * step) };
-        // SAFETY: each of the NVK vectors of row `p` is inside the panel.
+    // One step of `p`: A's column at `ap`, B~'s row at `bp`.
+    let mut fma_row = |ap: *const f32, bp: *const f32| {
+        // SAFETY: `bp` is B~'s row `p < kc`: each of its NVK vectors is inside the panel.
         let bv: [V; NVK] = core::array::from_fn(|v| unsafe { V::load(bp.add(v * V::N)) });
-        // SAFETY: `p < kc` keeps the A column inside the caller's guarantee.
-        let ap = unsafe { a.add(p * csa) };
         for (i, row) in acc.iter_mut().enumerate() {
-            // SAFETY: `i < MR`: the element A[i, p] is readable by the contract.
+            // SAFETY: `i < MR`, `p < kc`: the element A[i, p] is readable by the contract.
             let ai = V::splat(unsafe { *ap.add(i * rsa) });
             for (v, c) in row.iter_mut().enumerate() {
                 *c = ai.mul_add(bv[v], *c);
@@ -51,16 +49,23 @@ pub unsafe fn kernel<V: Lanes, const MR: usize, const NVK: usize>(
         }
     };
     // UNROLL steps of `p` per trip ([`UNROLL`]), then the rest one by one.
-    let mut p = 0;
-    while p + UNROLL <= kc {
+    // The two pointers move by whole steps and the trip counts are fixed
+    // before the loops, so that the loop keeps no index of its own: counting
+    // `p` and bounding `p + UNROLL ≤ kc` cost four scalar instructions per
+    // trip beside the 12 FMAs of the AVX2 tile. `wrapping_add`: after the
+    // last step the pointers may point past the operands, and are not read.
+    let (mut ap, mut bp) = (a, b);
+    for _ in 0..kc / UNROLL {
         for u in 0..UNROLL {
-            fma_row(p + u);
+            fma_row(ap.wrapping_add(u * csa), bp.wrapping_add(u * step));
         }
-        p += UNROLL;
+        ap = ap.wrapping_add(UNROLL * csa);
+        bp = bp.wrapping_add(UNROLL * step);
     }
-    while p < kc {
-        fma_row(p);
-        p += 1;
+    for _ in 0..kc % UNROLL {
+        fma_row(ap, bp);
+        ap = ap.wrapping_add(csa);
+        bp = bp.wrapping_add(step);
     }
     acc
 }
@@ -92,10 +97,7 @@ pub unsafe fn store_tile<V: Lanes, const MR: usize, const NVK: usize>(
             // multiple of 4 KiB (1024 columns), a row's loads share their low 12
             // address bits with the row above's stores, and the core makes them
             // wait for those stores (4K aliasing). Loading first took the
-            // write-back from 4.3% to 3.2% of the samples of a 1024³ product
-            // (`perf record`); its time moved within the noise (medians of
-            // alternating runs of two builds: 0.98–1.02× at 1024³, 1.03× at
-            // 1000×100×100 and 1.04× at 256³; estimates).
+            // write-back from 4.3% to 3.2% of a 1024³ product's samples.
             core::array::from_fn(|i| {
                 // SAFETY: full tile, unit column stride: these N floats are in C's view.
                 core::array::from_fn(|v| acc[i][v] * va + vb * unsafe { V::load(at(i, v)) })

