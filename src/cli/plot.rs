@@ -171,27 +171,9 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
             .iter()
             .map(|r| (r.id.clone(), vec![r.change_pct]))
             .collect(),
-        Comparison::Machines { rows, .. } => rows
+        Comparison::Machines { summary, .. } => summary
             .iter()
-            .filter(|r| {
-                r.cells
-                    .iter()
-                    .all(|c| c.as_ref().is_some_and(|c| c.throughput.is_some()))
-            })
-            .map(|r| {
-                (
-                    r.id.clone(),
-                    r.cells
-                        .iter()
-                        .map(|c| {
-                            c.as_ref()
-                                .and_then(|c| c.throughput.as_ref())
-                                .map(|t| t.0)
-                                .unwrap_or(0.0)
-                        })
-                        .collect(),
-                )
-            })
+            .map(|a| (a.area.clone(), a.speed_vs_first.clone()))
             .collect(),
     };
     if bars.is_empty() {
@@ -208,7 +190,7 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
     let title = if matches!(c, Comparison::Regression { .. }) {
         "time change % (positive = slower)"
     } else {
-        "throughput per machine"
+        "speed relative to the first machine, geometric mean per area"
     };
     let n = (bars.len() * series) as f64;
     let mut chart = ChartBuilder::on(&root)
@@ -218,19 +200,25 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
         .y_label_area_size(300)
         .build_cartesian_2d((lo * 1.1 - 1e-9)..(hi * 1.1 + 1e-9), 0f64..n)
         .map_err(|e| wrap(err(e)))?;
-    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    // One label per bar: the benchmark, or the area and the machine.
+    let machines: Vec<String> = match c {
+        Comparison::Machines { labels, .. } => labels.clone(),
+        Comparison::Regression { .. } => Vec::new(),
+    };
+    let labels: Vec<String> = bars
+        .iter()
+        .flat_map(|b| {
+            (0..series).map(|j| match machines.get(j) {
+                Some(m) => format!("{} · {m}", b.0),
+                None => b.0.clone(),
+            })
+        })
+        .collect();
     chart
         .configure_mesh()
         .disable_mesh()
         .y_labels(bars.len() * series)
-        .y_label_formatter(&|y| {
-            let i = (*y as usize) / series.max(1);
-            if (*y as usize) % series == 0 {
-                labels.get(i).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| labels.get(*y as usize).cloned().unwrap_or_default())
         .draw()
         .map_err(|e| wrap(err(e)))?;
     for (i, (_, vals)) in bars.iter().enumerate() {

@@ -17,10 +17,9 @@
 //! that differ. Benchmarks present in only some files are listed.
 #![forbid(unsafe_code)]
 
-use super::{BenchResult, ResultsError, ResultsFile, fmt_time};
+use super::{BenchResult, ResultsError, ResultsFile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::fmt::Write;
 use std::path::PathBuf;
 
 /// The between-run allowance, in percent, assumed for a file that holds a
@@ -28,17 +27,6 @@ use std::path::PathBuf;
 /// 2-core host differed by up to 20% per benchmark (see `--help`), and a
 /// real 1.5× slowdown must still show.
 pub const SINGLE_RUN_ALLOWANCE_PCT: f64 = 30.0;
-
-/// Output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Aligned text.
-    Text,
-    /// A GitHub-flavoured markdown table.
-    Markdown,
-    /// One JSON document.
-    Json,
-}
 
 /// A regression verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +84,95 @@ pub struct MachineRow {
     pub cells: Vec<Option<Cell>>,
 }
 
+/// One area of the suite across machines.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AreaSummary {
+    /// `samplers`, `gemm`, `activations`, `experiment` or `orthogonal`.
+    pub area: String,
+    /// The area's benchmarks that every file holds.
+    pub benchmarks: usize,
+    /// Per file: the geometric mean, over those benchmarks, of the first
+    /// file's time over this file's (throughput relative to the first file).
+    pub speed_vs_first: Vec<f64>,
+    /// Per file: the geometric mean of the fraction of the machine's own
+    /// ceiling, over the benchmarks that have one (each capped at 1: a
+    /// share above 1 means the ceiling was measured in other weather).
+    pub share_of_ceiling: Vec<Option<f64>>,
+}
+
+/// The area of a benchmark group, for the cross-machine summary.
+pub fn area_of(group: &str) -> Option<&'static str> {
+    Some(match group {
+        "uniform_f32" | "normal_f32" | "trunc_normal_f32" | "rng_u32" | "fill_f32" => "samplers",
+        "sgemm" | "sgemm_kernel" | "peak" => "gemm",
+        "activation_f32" => "activations",
+        "experiment" | "experiment_grid" | "layer" => "experiment",
+        "orthogonal" => "orthogonal",
+        _ => return None,
+    })
+}
+
+/// The areas in the order the summary lists them.
+pub const AREAS: [&str; 5] = [
+    "samplers",
+    "gemm",
+    "activations",
+    "experiment",
+    "orthogonal",
+];
+
+fn geomean(xs: impl Iterator<Item = f64>) -> Option<f64> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for x in xs.filter(|x| x.is_finite() && *x > 0.0) {
+        sum += x.ln();
+        n += 1;
+    }
+    (n > 0).then(|| (sum / n as f64).exp())
+}
+
+/// The per-area summary of files of different machines.
+fn summarize(files: &[(PathBuf, ResultsFile)], common: &BTreeSet<&String>) -> Vec<AreaSummary> {
+    let first = &files[0].1;
+    AREAS
+        .iter()
+        .filter_map(|area| {
+            let ids: Vec<&String> = common
+                .iter()
+                .copied()
+                .filter(|id| area_of(&first.benchmarks[*id].group) == Some(area))
+                .collect();
+            if ids.is_empty() {
+                return None;
+            }
+            let speed_vs_first =
+                files
+                    .iter()
+                    .map(|(_, f)| {
+                        geomean(ids.iter().map(|id| {
+                            first.benchmarks[*id].median_ns / f.benchmarks[*id].median_ns
+                        }))
+                        .unwrap_or(f64::NAN)
+                    })
+                    .collect();
+            let share_of_ceiling =
+                files
+                    .iter()
+                    .map(|(_, f)| {
+                        geomean(ids.iter().filter_map(|id| {
+                            f.benchmarks[*id].fraction_of_ceiling.map(|x| x.min(1.0))
+                        }))
+                    })
+                    .collect();
+            Some(AreaSummary {
+                area: area.to_string(),
+                benchmarks: ids.len(),
+                speed_vs_first,
+                share_of_ceiling,
+            })
+        })
+        .collect()
+}
+
 /// The result of a comparison.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -117,6 +194,8 @@ pub enum Comparison {
         labels: Vec<String>,
         /// Fingerprint fields that differ from the first file: (label, field, first, this).
         differences: Vec<(String, String, String, String)>,
+        /// One row per area, geometric means over its common benchmarks.
+        summary: Vec<AreaSummary>,
         /// Every benchmark of any file.
         rows: Vec<MachineRow>,
         /// IDs only in some file, by file.
@@ -204,7 +283,10 @@ pub fn compare(
         })
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    if files.len() == 2 && files[0].1.machine_id == files[1].1.machine_id {
+    if files.len() == 2
+        && files[0].1.machine_id == files[1].1.machine_id
+        && files[0].1.machine.same_cpu(&files[1].1.machine)
+    {
         let (base, new) = (&files[0].1, &files[1].1);
         let rows = common
             .iter()
@@ -253,148 +335,8 @@ pub fn compare(
     Ok(Comparison::Machines {
         labels,
         differences,
+        summary: summarize(files, &common),
         rows,
         only_in,
     })
-}
-
-fn cell_text(c: &Option<Cell>) -> String {
-    match c {
-        None => "—".into(),
-        Some(c) => {
-            let mut s = match &c.throughput {
-                Some((v, u)) => format!("{v:.2} {u}"),
-                None => fmt_time(c.median_ns),
-            };
-            if let Some(x) = c.speedup_vs_naive {
-                let _ = write!(s, ", {x:.1}x naive");
-            }
-            if let Some(f) = c.fraction_of_ceiling {
-                let _ = write!(s, ", {:.0}% ceiling", 100.0 * f);
-            }
-            s
-        }
-    }
-}
-
-/// Renders a comparison.
-pub fn render(c: &Comparison, format: Format) -> String {
-    if format == Format::Json {
-        return serde_json::to_string_pretty(c).unwrap_or_default() + "\n";
-    }
-    let md = format == Format::Markdown;
-    let mut s = String::new();
-    let table = |s: &mut String, head: &[String], rows: &[Vec<String>]| {
-        if md {
-            let _ = writeln!(s, "| {} |", head.join(" | "));
-            let _ = writeln!(s, "|{}", "---|".repeat(head.len()));
-            for r in rows {
-                let _ = writeln!(s, "| {} |", r.join(" | "));
-            }
-        } else {
-            let widths: Vec<usize> = (0..head.len())
-                .map(|i| {
-                    rows.iter()
-                        .map(|r| r[i].chars().count())
-                        .chain([head[i].chars().count()])
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let line = |r: &[String]| {
-                r.iter()
-                    .zip(&widths)
-                    .map(|(x, w)| format!("{x:<w$}"))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-            };
-            let _ = writeln!(s, "{}", line(head));
-            for r in rows {
-                let _ = writeln!(s, "{}", line(r).trim_end());
-            }
-        }
-    };
-    match c {
-        Comparison::Regression {
-            machine_id,
-            threshold_pct,
-            rows,
-            only_in,
-        } => {
-            let _ = writeln!(
-                s,
-                "{}regression check on {machine_id} (beyond the threshold {threshold_pct}%, the between-run allowance, and disjoint 95% CIs)\n",
-                if md { "### " } else { "" }
-            );
-            let head =
-                ["benchmark", "base", "new", "change", "allowance", "verdict"].map(String::from);
-            let body: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.id.clone(),
-                        fmt_time(r.base_ns),
-                        fmt_time(r.new_ns),
-                        format!("{:+.1}%", r.change_pct),
-                        format!(
-                            "{:.0}%{}",
-                            r.allowance_pct,
-                            if r.allowance_measured { "" } else { "*" }
-                        ),
-                        format!("{:?}", r.verdict).to_lowercase(),
-                    ]
-                })
-                .collect();
-            table(&mut s, &head, &body);
-            let slower = rows.iter().filter(|r| r.verdict == Verdict::Slower).count();
-            let faster = rows.iter().filter(|r| r.verdict == Verdict::Faster).count();
-            let _ = writeln!(
-                s,
-                "\n{slower} slower, {faster} faster, {} same",
-                rows.len() - slower - faster
-            );
-            if rows.iter().any(|r| !r.allowance_measured) {
-                let _ = writeln!(
-                    s,
-                    "* a file holds a single run: its between-run noise is assumed to be {SINGLE_RUN_ALLOWANCE_PCT}% \
-                     (merge runs with `report --baseline A --baseline B`, or pair them with `weightinit ab`)"
-                );
-            }
-            for (f, ids) in only_in {
-                let _ = writeln!(s, "only in {f}: {}", ids.join(", "));
-            }
-        }
-        Comparison::Machines {
-            labels,
-            differences,
-            rows,
-            only_in,
-        } => {
-            let _ = writeln!(s, "{}machines side by side\n", if md { "### " } else { "" });
-            let mut head = vec!["benchmark".to_string()];
-            head.extend(labels.iter().cloned());
-            let body: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    std::iter::once(r.id.clone())
-                        .chain(r.cells.iter().map(cell_text))
-                        .collect()
-                })
-                .collect();
-            table(&mut s, &head, &body);
-            if !differences.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "\nfingerprints differ (a build difference is not a hardware difference):"
-                );
-                for (label, k, a, b) in differences {
-                    let _ = writeln!(s, "  {label}: {k}: {a} -> {b}");
-                }
-            }
-            for (f, ids) in only_in {
-                let _ = writeln!(s, "only in {f}: {}", ids.join(", "));
-            }
-        }
-    }
-    s
 }

@@ -22,8 +22,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// The results-file schema this build reads and writes.
-pub const SCHEMA: u32 = 1;
+/// The results-file schema this build writes. Schema 2 added the CPU's
+/// family, model, stepping, microarchitecture and clock to the fingerprint,
+/// and the microarchitecture to the machine id; schema-1 files still load
+/// (those fields then read as unknown).
+pub const SCHEMA: u32 = 2;
+
+/// The oldest schema this build reads.
+pub const OLDEST_SCHEMA: u32 = 1;
 
 /// A throughput in a named unit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -123,7 +129,7 @@ impl core::fmt::Display for ResultsError {
             ResultsError::Schema(p, found) => {
                 write!(
                     f,
-                    "results file `{}` has schema {found}; this build reads schema {SCHEMA}",
+                    "results file `{}` has schema {found}; this build reads schemas {OLDEST_SCHEMA} to {SCHEMA}",
                     p.display()
                 )
             }
@@ -263,6 +269,15 @@ pub fn from_runs(runs: &[Vec<criterion::Measured>], machine: Fingerprint) -> Res
         );
     }
     derive(&mut benchmarks);
+    let mut machine = machine;
+    if let (Some(peak), Some(per_cycle)) = (
+        benchmarks
+            .get("peak/fma_f32/1")
+            .and_then(|b| b.throughput.as_ref()),
+        machine::fma_flop_per_cycle(&machine.microarch, &machine.compiled_path),
+    ) {
+        machine.clock_ghz = Some(peak.value / per_cycle);
+    }
     ResultsFile {
         schema: SCHEMA,
         machine_id: machine.machine_id(),
@@ -354,7 +369,7 @@ pub fn load(path: &Path) -> Result<ResultsFile, ResultsError> {
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
     match v.get("schema").and_then(|s| s.as_u64()) {
-        Some(s) if s == SCHEMA as u64 => {}
+        Some(s) if (OLDEST_SCHEMA as u64..=SCHEMA as u64).contains(&s) => {}
         Some(s) => return Err(ResultsError::Schema(path.to_path_buf(), s.to_string())),
         None => return Err(ResultsError::Schema(path.to_path_buf(), "missing".into())),
     }
