@@ -127,6 +127,19 @@ pub fn info() -> String {
     let isa = Isa::current();
     let mut s = String::new();
     let _ = writeln!(s, "weightinit {}", env!("CARGO_PKG_VERSION"));
+    let fp = weightinit::results::Fingerprint::current();
+    let num = |x: Option<u32>| x.map_or("?".to_string(), |v| v.to_string());
+    let _ = writeln!(
+        s,
+        "cpu:                  {} ({}, family {} model {} stepping {}: {})",
+        fp.cpu_brand,
+        fp.vendor,
+        num(fp.cpu_family),
+        num(fp.cpu_model),
+        num(fp.cpu_stepping),
+        fp.microarch
+    );
+    let _ = writeln!(s, "machine id:           {}", fp.machine_id());
     let _ = writeln!(s, "SIMD path compiled:   {}", isa.compiled);
     let _ = writeln!(
         s,
