@@ -31,6 +31,8 @@ pub enum Cmd {
     Compare(CompareArgs),
     /// Paired A/B runs of two git revisions' benchmarks: the regression gate.
     Ab(AbArgs),
+    /// Write a results file in the format of a benchmark tracker.
+    Export(ExportArgs),
 }
 
 /// A count (sizes, bins, iterations). Negative numbers reach this parser
@@ -147,9 +149,10 @@ pub enum Format {
 /// disjoint. The allowance is the files' measured between-run spread
 /// (max/min − 1 of the runs' medians) where both were made from several runs
 /// (`report --baseline A --baseline B …`); a file of a single run is assumed
-/// to drift by 30% between runs, a conservative figure from two single runs
-/// of the same code on one shared 2-core host. Exit status 1 when anything
-/// is slower.
+/// to drift by 50% between runs: two full single runs of the same code on
+/// one shared 2-core host moved single benchmarks by up to 47%. So single
+/// runs catch a 2× slowdown, not a 1.5× one; for that, merge runs, or pair
+/// them with `weightinit ab`. Exit status 1 when anything is slower.
 ///
 /// Files of different machines (or one machine id with another CPU family,
 /// model or stepping) are shown side by side: first one row per area with
@@ -216,4 +219,31 @@ pub struct AbArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// The formats of `weightinit export`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Bencher Metric Format (`bencher run --adapter json`): latency in ns
+    /// (median and its 95% interval) and throughput in operations/s.
+    Bmf,
+    /// github-action-benchmark's `customSmallerIsBetter`: the median time in ns.
+    Gab,
+    /// github-action-benchmark's `customBiggerIsBetter`: the throughput.
+    GabThroughput,
+    /// critcmp's `--export` format (`critcmp export.json other.json`).
+    Critcmp,
+}
+
+/// `weightinit export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// A results file (`results/<machine-id>.json`).
+    pub file: std::path::PathBuf,
+    /// Write here (whole, or not at all) instead of to standard output.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }

@@ -1,6 +1,8 @@
 //! One function per subcommand.
 use super::CliError;
-use super::args::{Cli, Cmd, CompareArgs, ExperimentArgs, Format, ReportArgs, SampleArgs};
+use super::args::{
+    Cli, Cmd, CompareArgs, ExperimentArgs, ExportArgs, ExportFormat, Format, ReportArgs, SampleArgs,
+};
 use super::{plot, render};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::time::Instant;
@@ -27,6 +29,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Some(Cmd::Report(a)) => report_cmd(a),
         Some(Cmd::Compare(a)) => compare_cmd(a),
         Some(Cmd::Ab(a)) => super::ab::run(a),
+        Some(Cmd::Export(a)) => export_cmd(a),
     }
 }
 
@@ -248,8 +251,12 @@ fn report_cmd(a: ReportArgs) -> Result<u8, CliError> {
         std::path::PathBuf::from("results").join(format!("{}.json", file.machine_id))
     });
     results::save(&file, &out).map_err(CliError::usage)?;
-    print!("{}", render::report_summary(&file));
-    println!("wrote {}", out.display());
+    // The machine's report beside it, for people: results/<machine-id>.md.
+    let md = out.with_extension("md");
+    results::write_whole(&md, render::report_summary(&file, true).as_bytes())
+        .map_err(CliError::usage)?;
+    print!("{}", render::report_summary(&file, false));
+    println!("wrote {} and {}", out.display(), md.display());
     Ok(0)
 }
 
@@ -283,4 +290,23 @@ fn compare_cmd(a: CompareArgs) -> Result<u8, CliError> {
         plot::compare_chart(&cmp, p).map_err(CliError::usage)?;
     }
     Ok(if cmp.regressed() { 1 } else { 0 })
+}
+
+fn export_cmd(a: ExportArgs) -> Result<u8, CliError> {
+    use weightinit::results::export::{Export, export};
+    let file = results::load(&a.file).map_err(CliError::usage)?;
+    let format = match a.format {
+        ExportFormat::Bmf => Export::Bmf,
+        ExportFormat::Gab => Export::Gab,
+        ExportFormat::GabThroughput => Export::GabThroughput,
+        ExportFormat::Critcmp => Export::Critcmp,
+    };
+    let text = serde_json::to_string_pretty(&export(&file, format))
+        .map_err(|e| CliError::usage(format!("cannot encode JSON: {e}")))?
+        + "\n";
+    match &a.out {
+        Some(out) => results::write_whole(out, text.as_bytes()).map_err(CliError::usage)?,
+        None => print!("{text}"),
+    }
+    Ok(0)
 }

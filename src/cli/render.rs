@@ -181,42 +181,91 @@ pub fn info() -> String {
 }
 
 /// The summary table printed by `report`.
-pub fn report_summary(f: &ResultsFile) -> String {
+pub fn report_summary(f: &ResultsFile, md: bool) -> String {
+    let m = &f.machine;
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "machine {} ({}, {} cores, {} path)",
-        f.machine_id, f.machine.cpu_brand, f.machine.logical_cores, f.machine.compiled_path
-    );
-    let _ = writeln!(
-        s,
-        "{:<44} {:>12} {:>16} {:>10} {:>9}",
-        "benchmark", "median", "throughput", "speedup", "ceiling"
-    );
-    for (id, b) in &f.benchmarks {
-        let thr = b
-            .throughput
-            .as_ref()
-            .map(|t| format!("{:.2} {}", t.value, t.unit))
-            .unwrap_or_default();
-        let sp = b
-            .speedup_vs_naive
-            .map(|v| format!("{v:.1}x"))
-            .unwrap_or_default();
-        let ceil = b
-            .fraction_of_ceiling
-            .map(|v| format!("{:.0}%", 100.0 * v))
-            .unwrap_or_default();
+    let opt = |x: Option<u32>| x.map_or("?".to_string(), |v| v.to_string());
+    if md {
+        let _ = writeln!(s, "# {}\n", f.machine_id);
         let _ = writeln!(
             s,
-            "{:<44} {:>12} {:>16} {:>10} {:>9}",
-            id,
-            weightinit::results::fmt_time(b.median_ns),
-            thr,
-            sp,
-            ceil
+            "Written by `weightinit report` from a criterion run; the figures are in `{}.json`.\n",
+            f.machine_id
+        );
+        let _ = writeln!(s, "| field | value |\n|---|---|");
+        let rows = [
+            ("CPU", m.cpu_brand.clone()),
+            (
+                "family / model / stepping",
+                format!(
+                    "{} / {} / {} ({})",
+                    opt(m.cpu_family),
+                    opt(m.cpu_model),
+                    opt(m.cpu_stepping),
+                    m.microarch
+                ),
+            ),
+            (
+                "cores",
+                format!("{} logical, {} physical", m.logical_cores, m.physical_cores),
+            ),
+            (
+                "clock under the FMA loop",
+                m.clock_ghz
+                    .map_or("unknown".into(), |c| format!("{c:.2} GHz")),
+            ),
+            ("SIMD path compiled", m.compiled_path.clone()),
+            ("rayon threads", m.rayon_threads.to_string()),
+            ("rustc", m.rustc.clone()),
+            ("commit", m.git_commit.clone().unwrap_or_default()),
+            ("date", m.date.clone()),
+        ];
+        for (k, v) in rows {
+            let _ = writeln!(s, "| {k} | {v} |");
+        }
+        let _ = writeln!(s);
+    } else {
+        let _ = writeln!(
+            s,
+            "machine {} ({}, {}, {} cores, {} path)",
+            f.machine_id, m.cpu_brand, m.microarch, m.logical_cores, m.compiled_path
         );
     }
+    let head = [
+        "benchmark",
+        "median",
+        "throughput",
+        "vs naive",
+        "vs matrixmultiply",
+        "of ceiling",
+        "runs' spread",
+    ]
+    .map(String::from);
+    let body: Vec<Vec<String>> = f
+        .benchmarks
+        .iter()
+        .map(|(id, b)| {
+            vec![
+                id.clone(),
+                fmt_time(b.median_ns),
+                b.throughput
+                    .as_ref()
+                    .map(|t| format!("{:.2} {}", t.value, t.unit))
+                    .unwrap_or_default(),
+                b.speedup_vs_naive
+                    .map(|v| format!("{v:.1}×"))
+                    .unwrap_or_default(),
+                b.speedup_vs_matrixmultiply
+                    .map(|v| format!("{v:.2}×"))
+                    .unwrap_or_default(),
+                b.fraction_of_ceiling.map(share).unwrap_or_default(),
+                b.spread()
+                    .map(|x| format!("{:.1}%", 100.0 * x))
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    s += &table(md, &head, &body);
     s
 }
 
@@ -408,7 +457,14 @@ pub fn compare(c: &Comparison, files: &[&ResultsFile], md: bool, summary_only: b
             threshold_pct,
             rows,
             only_in,
+            assumed_one_machine,
         } => {
+            if *assumed_one_machine {
+                let _ = writeln!(
+                    s,
+                    "a critcmp file carries no fingerprint: both files are taken to be of one machine"
+                );
+            }
             let _ = writeln!(
                 s,
                 "{h}regression check on {machine_id} (beyond the threshold {threshold_pct}%, the between-run allowance, and disjoint 95% CIs)\n"

@@ -35,6 +35,12 @@ pub struct Estimates {
     pub mean: Estimate,
     /// Median time per iteration.
     pub median: Estimate,
+    /// Standard deviation of the samples' times per iteration.
+    #[serde(default)]
+    pub std_dev: Option<Estimate>,
+    /// Median absolute deviation of the samples' times per iteration.
+    #[serde(default)]
+    pub median_abs_dev: Option<Estimate>,
 }
 
 /// criterion's throughput declaration.

@@ -151,6 +151,33 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 impl Fingerprint {
+    /// A machine nothing is known of (a file imported from another tool).
+    pub fn unknown() -> Fingerprint {
+        Fingerprint {
+            cpu_brand: unknown(),
+            vendor: unknown(),
+            cpu_family: None,
+            cpu_model: None,
+            cpu_stepping: None,
+            microarch: unknown(),
+            clock_ghz: None,
+            logical_cores: 0,
+            physical_cores: 0,
+            l1d_bytes: None,
+            l2_bytes: None,
+            l3_bytes: None,
+            compiled_path: unknown(),
+            compiled_features: Vec::new(),
+            detected_features: Vec::new(),
+            rayon_threads: 0,
+            os: unknown(),
+            rustc: unknown(),
+            crate_version: unknown(),
+            git_commit: None,
+            date: unknown(),
+        }
+    }
+
     /// Reads this machine.
     pub fn current() -> Fingerprint {
         let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

@@ -13,6 +13,7 @@
 
 pub mod compare;
 pub mod criterion;
+pub mod export;
 pub mod machine;
 pub mod paired;
 
@@ -57,6 +58,12 @@ pub struct BenchResult {
     pub mean_ns: f64,
     /// 95% confidence interval of the mean, ns.
     pub mean_ci_ns: [f64; 2],
+    /// Standard deviation of the samples, ns (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std_dev_ns: Option<f64>,
+    /// Median absolute deviation of the samples, ns (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_abs_dev_ns: Option<f64>,
     /// Samples criterion took.
     pub samples: usize,
     /// Elements (or FLOP, or bytes) per iteration as declared to criterion.
@@ -103,6 +110,10 @@ pub struct ResultsFile {
     pub machine: Fingerprint,
     /// By benchmark ID.
     pub benchmarks: BTreeMap<String, BenchResult>,
+    /// The tool a file was read from, where it was not written by
+    /// `weightinit report` (`critcmp`); such a file has no fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
 }
 
 /// A results file could not be made, read or written.
@@ -257,6 +268,8 @@ pub fn from_runs(runs: &[Vec<criterion::Measured>], machine: Fingerprint) -> Res
                 median_ci_ns: ci(&e.median),
                 mean_ns: e.mean.point_estimate,
                 mean_ci_ns: ci(&e.mean),
+                std_dev_ns: e.std_dev.as_ref().map(|x| x.point_estimate),
+                median_abs_dev_ns: e.median_abs_dev.as_ref().map(|x| x.point_estimate),
                 samples: m.samples,
                 per_iteration,
                 throughput,
@@ -283,6 +296,7 @@ pub fn from_runs(runs: &[Vec<criterion::Measured>], machine: Fingerprint) -> Res
         machine_id: machine.machine_id(),
         machine,
         benchmarks,
+        imported_from: None,
     }
 }
 
@@ -352,22 +366,48 @@ fn derive(benchmarks: &mut BTreeMap<String, BenchResult>) {
     }
 }
 
-/// Writes `f` as pretty JSON, creating the directory.
+/// Writes `f` as pretty JSON, creating the directory ([`write_whole`]).
 pub fn save(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| ResultsError::Io(dir.to_path_buf(), e))?;
-    }
     let text =
         serde_json::to_string_pretty(f).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
-    std::fs::write(path, text + "\n").map_err(|e| ResultsError::Io(path.to_path_buf(), e))
+    write_whole(path, (text + "\n").as_bytes())
 }
 
-/// Reads a results file, checking its schema first.
+/// Writes `bytes` to `path` whole or not at all: into a temporary file
+/// beside it, then renamed over it, so that a failed or interrupted write
+/// leaves an existing file as it was.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), ResultsError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| ResultsError::Io(p, e)
+    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let done = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(ResultsError::Io(path.to_path_buf(), e));
+    }
+    Ok(())
+}
+
+/// Reads a results file, checking its schema first; a critcmp export
+/// (`critcmp --export`) is read as a file without a fingerprint.
 pub fn load(path: &Path) -> Result<ResultsFile, ResultsError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| ResultsError::Io(path.to_path_buf(), e))?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
+    if export::is_critcmp(&v) {
+        return export::from_critcmp(path, v);
+    }
     match v.get("schema").and_then(|s| s.as_u64()) {
         Some(s) if (OLDEST_SCHEMA as u64..=SCHEMA as u64).contains(&s) => {}
         Some(s) => return Err(ResultsError::Schema(path.to_path_buf(), s.to_string())),
