@@ -88,7 +88,10 @@ fn orthogonal(c: &mut Criterion) {
         // `qr_naive`: rand_distr + the unblocked f64 reference.
         for (id, path) in [("qr", Path::SimdPar), ("qr_naive", Path::Naive)] {
             g.bench_function(BenchmarkId::new(id, n), |b| {
-                b.iter(|| init.fill(fans, StreamKey::new(1, 1), &mut w, path).unwrap())
+                b.iter(|| {
+                    init.fill_stream(fans, StreamKey::new(1, 1), &mut w, path)
+                        .unwrap()
+                })
             });
         }
     }

@@ -38,7 +38,7 @@
 //! let fans = Fans::from_shape(&[3, 3, 64, 128])?; // fan_in = 3·3·64 = 576
 //! assert!((he.variance(fans) - 2.0 / 576.0).abs() < 1e-12);
 //! let mut w = vec![0f32; 3 * 3 * 64 * 128];
-//! he.fill(fans, StreamKey::new(7, 0), &mut w, Path::SimdPar)?;
+//! he.fill_stream(fans, StreamKey::new(7, 0), &mut w, Path::SimdPar)?;
 //! let bound = (6.0f32 / 576.0).sqrt();
 //! assert!(w.iter().all(|x| x.abs() <= bound));
 //! # Ok::<(), weightinit::init::InitError>(())
@@ -237,6 +237,17 @@ pub enum InitError {
     Sample(SampleError),
     /// A scheme that needs the whole matrix (orthogonal) was asked for a distribution.
     NotElementwise(String),
+    /// The orthogonal scheme could not factor the matrix.
+    Orthogonal(String),
+    /// A buffer whose length is not the shape's element count.
+    Length {
+        /// The buffer's length.
+        len: usize,
+        /// The shape's element count.
+        elements: usize,
+    },
+    /// A shape whose element count overflows `usize`.
+    TooLarge(Vec<usize>),
 }
 
 impl core::fmt::Display for InitError {
@@ -262,11 +273,24 @@ impl core::fmt::Display for InitError {
             InitError::ZeroDim { shape, .. } => write!(f, "shape {shape:?} has a zero dimension"),
             InitError::Sample(e) => write!(f, "{e}"),
             InitError::NotElementwise(n) => write!(f, "`{n}` is not an element-wise distribution"),
+            InitError::Orthogonal(e) => write!(f, "orthogonal initialization failed: {e}"),
+            InitError::Length { len, elements } => write!(
+                f,
+                "a buffer of {len} floats for a shape of {elements} elements"
+            ),
+            InitError::TooLarge(shape) => write!(f, "shape {shape:?} has too many elements"),
         }
     }
 }
 
-impl std::error::Error for InitError {}
+impl std::error::Error for InitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InitError::Sample(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<SampleError> for InitError {
     fn from(e: SampleError) -> Self {
@@ -430,7 +454,7 @@ impl Init {
 
     /// Fills a `[fans.fan_in, fans.fan_out]` row-major weight (or any tensor with these
     /// fans) from stream `key` by `path`.
-    pub fn fill(
+    pub fn fill_stream(
         &self,
         fans: Fans,
         key: StreamKey,
@@ -440,9 +464,99 @@ impl Init {
         if self.scheme == Scheme::Orthogonal {
             let rows = out.len() / fans.fan_out.max(1);
             return crate::orthogonal::fill(rows, fans.fan_out, self.gain as f32, key, out, path)
-                .map_err(|e| InitError::NotElementwise(e.to_string()));
+                .map_err(|e| InitError::Orthogonal(e.to_string()));
         }
         self.dist(fans)?.fill(key, out, path);
         Ok(())
     }
+}
+
+/// One constructor per preset, each `Init::parse` of its own name.
+macro_rules! presets {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub fn $name() -> Init {
+                Init::parse(stringify!($name)).expect("every preset's name parses")
+            }
+        )*
+    };
+}
+
+/// The front door: a preset by name, then [`Init::sample`] or [`Init::fill`].
+///
+/// ```
+/// use weightinit::Init;
+/// let w: Vec<f32> = Init::he_normal().sample(&[784, 256], 7)?; // seeded, SIMD, parallel
+/// let mut conv = vec![0f32; 3 * 3 * 64 * 128];
+/// Init::xavier_uniform().fill(&mut conv, &[3, 3, 64, 128], 7)?; // HWIO: fans from the shape
+/// let tanh = Init::xavier_normal().with_gain(weightinit::init::Gain::for_nonlinearity("tanh")?);
+/// # let _ = (w, tanh);
+/// # Ok::<(), weightinit::init::InitError>(())
+/// ```
+impl Init {
+    presets!(
+        /// LeCun normal: N(0, 1/fan_in) (LeCun, Bottou, Orr & Müller 1998).
+        lecun_normal,
+        /// LeCun uniform: U(±√(3/fan_in)).
+        lecun_uniform,
+        /// LeCun truncated normal: std √(1/fan_in) after truncation at ±2σ.
+        lecun_truncated_normal,
+        /// Xavier (Glorot) normal: N(0, 2/(fan_in + fan_out)) (Glorot & Bengio 2010).
+        xavier_normal,
+        /// Xavier (Glorot) uniform: U(±√(6/(fan_in + fan_out))).
+        xavier_uniform,
+        /// Xavier truncated normal: std √(2/(fan_in + fan_out)) after truncation.
+        xavier_truncated_normal,
+        /// He (Kaiming) normal: N(0, 2/fan_in) (He, Zhang, Ren & Sun 2015).
+        he_normal,
+        /// He (Kaiming) uniform: U(±√(6/fan_in)).
+        he_uniform,
+        /// He truncated normal: std √(2/fan_in) after truncation.
+        he_truncated_normal,
+        /// A (semi-)orthogonal matrix (Saxe, McClelland & Ganguli 2014).
+        orthogonal,
+    );
+
+    /// N(0, std²) whatever the fans; an error for a negative or non-finite std.
+    pub fn normal(std: f64) -> Result<Init, InitError> {
+        Init::parse(&format!("normal:{std}"))
+    }
+
+    /// U(−a, a) whatever the fans; an error unless `a` is finite and positive.
+    pub fn uniform(a: f64) -> Result<Init, InitError> {
+        Init::parse(&format!("uniform:{a}"))
+    }
+
+    /// A new weight tensor of `shape` (`[k…, fan_in, fan_out]`, row-major),
+    /// drawn from seed `seed` on the SIMD path and the rayon pool: the same
+    /// values for one seed whatever the thread count, and the same as
+    /// [`Init::fill`].
+    pub fn sample(&self, shape: &[usize], seed: u64) -> Result<Vec<f32>, InitError> {
+        let n = elements(shape)?;
+        let mut out = vec![0f32; n];
+        self.fill(&mut out, shape, seed)?;
+        Ok(out)
+    }
+
+    /// Fills `out`, a tensor of `shape`, as [`Init::sample`] would.
+    pub fn fill(&self, out: &mut [f32], shape: &[usize], seed: u64) -> Result<(), InitError> {
+        let n = elements(shape)?;
+        if out.len() != n {
+            return Err(InitError::Length {
+                len: out.len(),
+                elements: n,
+            });
+        }
+        let fans = Fans::from_shape(shape)?;
+        self.fill_stream(fans, StreamKey::new(seed, 0), out, Path::SimdPar)
+    }
+}
+
+/// The element count of a weight shape, checked.
+fn elements(shape: &[usize]) -> Result<usize, InitError> {
+    shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| InitError::TooLarge(shape.to_vec()))
 }

@@ -31,7 +31,7 @@
 //! let init = Init::parse("he_normal")?; // or xavier_uniform, normal:0.02, orthogonal, …
 //! let fans = Fans::from_shape(&[784, 256])?; // [k…, fan_in, fan_out], HWIO for convolutions
 //! let mut w = vec![0f32; 784 * 256];
-//! init.fill(fans, StreamKey::new(7, 0), &mut w, Path::SimdPar)?;
+//! init.fill_stream(fans, StreamKey::new(7, 0), &mut w, Path::SimdPar)?;
 //! let var = w.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / w.len() as f64;
 //! assert!((var - 2.0 / 784.0).abs() < 0.05 * 2.0 / 784.0); // He: Var = 2/fan_in
 //! # Ok::<(), weightinit::init::InitError>(())
@@ -41,9 +41,11 @@ pub mod activation;
 pub mod experiment;
 pub mod gemm;
 pub mod init;
+pub use init::Init;
 pub mod network;
 pub mod npy;
 pub mod orthogonal;
+#[doc(hidden)] // the benches' FMA ceiling
 pub mod peak;
 pub mod results;
 pub mod rng;

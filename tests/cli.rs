@@ -26,6 +26,18 @@ fn sample_cmd<'a>(init: &'a str, shape: &'a str, extra: &[&'a str], out: &'a str
     v
 }
 
+/// The row of benchmark `id` in a `--format json` comparison.
+fn json_row(o: &Output, id: &str) -> Value {
+    let j: Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    j["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no row {id}"))
+}
+
 fn fails_with(args: &[&str], needle: &str) {
     let o = run(args);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -486,14 +498,7 @@ fn compare_gates_regressions_and_lines_up_machines() {
     });
     let o = run(&["compare", &p(&base), &p(&noisy), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
-    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let row = j["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "sgemm/blocked/64x64x64")
-        .unwrap();
-    assert_eq!(row["verdict"], "same");
+    assert_eq!(json_row(&o, "sgemm/blocked/64x64x64")["verdict"], "same");
     // Markdown, a benchmark only in one file, and a bar chart.
     let fewer = dir.join("fewer.json");
     edit(&slow, &fewer, |v| {
@@ -658,13 +663,7 @@ fn runs_merged_from_baselines_set_the_allowance() {
     });
     let o = run(&["compare", &p(&base), &p(&wide), "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
-    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let row = j["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "sgemm/blocked/64x64x64")
-        .unwrap();
+    let row = json_row(&o, "sgemm/blocked/64x64x64");
     assert_eq!(row["verdict"], "same");
     assert!((row["allowance_pct"].as_f64().unwrap() - 25.0).abs() < 1e-9);
     assert_eq!(row["allowance_measured"], true);

@@ -7,7 +7,7 @@ use weightinit::sample::truncated::TRUNC_STD_2;
 
 fn draw(init: &Init, fans: Fans, seed: u64) -> Vec<f32> {
     let mut w = vec![0f32; 1_000_000];
-    init.fill(fans, StreamKey::new(seed, 1), &mut w, Path::SimdPar)
+    init.fill_stream(fans, StreamKey::new(seed, 1), &mut w, Path::SimdPar)
         .unwrap();
     w
 }
@@ -159,11 +159,132 @@ fn naive_and_fast_paths_draw_the_same_distribution() {
     for name in ["he_normal", "xavier_uniform", "lecun_truncated_normal"] {
         let init = Init::parse(name).unwrap();
         let mut a = vec![0f32; 1_000_000];
-        init.fill(fans, StreamKey::new(1, 1), &mut a, Path::Naive)
+        init.fill_stream(fans, StreamKey::new(1, 1), &mut a, Path::Naive)
             .unwrap();
         let b = draw(&init, fans, 1);
         let (_, sa) = weightinit::stats::mean_std(&a);
         let (_, sb) = weightinit::stats::mean_std(&b);
         assert!((sa / sb - 1.0).abs() < 4e-3, "{name}: {sa} vs {sb}");
     }
+}
+
+// ---- the front door: constructors, sample and fill, rand's Distribution ----
+
+#[test]
+fn front_door_sample_and_fill_agree_for_any_thread_count() {
+    use weightinit::Init;
+    let shape = [3, 3, 64, 128];
+    let draw = |threads: usize, init: &Init| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| init.sample(&shape, 7).unwrap())
+    };
+    for init in [
+        Init::he_normal(),
+        Init::xavier_uniform(),
+        Init::lecun_truncated_normal(),
+    ] {
+        let one = draw(1, &init);
+        let two = draw(2, &init);
+        let three = draw(3, &init);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&two), "{}", init.name);
+        assert_eq!(bits(&one), bits(&three), "{}", init.name);
+        let mut buf = vec![0f32; 3 * 3 * 64 * 128];
+        init.fill(&mut buf, &shape, 7).unwrap();
+        assert_eq!(bits(&one), bits(&buf), "{}", init.name);
+        // Fans from the HWIO shape: 9·64 in, 9·128 out.
+        let fans = Fans::from_shape(&shape).unwrap();
+        let var = one.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() / one.len() as f64;
+        let want = init.variance(fans);
+        // n = 73 728: the sample variance is within 3% of Var (about 6 standard errors).
+        assert!(
+            (var / want - 1.0).abs() < 0.03,
+            "{}: {var} vs {want}",
+            init.name
+        );
+    }
+    // Another seed, other values.
+    assert_ne!(
+        Init::he_normal().sample(&[16, 16], 7).unwrap(),
+        Init::he_normal().sample(&[16, 16], 8).unwrap()
+    );
+}
+
+#[test]
+fn front_door_names_bad_input() {
+    use weightinit::Init;
+    use weightinit::init::InitError;
+    let mut short = vec![0f32; 10];
+    assert_eq!(
+        Init::he_normal().fill(&mut short, &[4, 4], 1),
+        Err(InitError::Length {
+            len: 10,
+            elements: 16
+        })
+    );
+    assert!(matches!(
+        Init::he_normal().sample(&[4, 0], 1),
+        Err(InitError::ZeroDim { .. })
+    ));
+    assert!(matches!(
+        Init::he_normal().sample(&[usize::MAX, 2], 1),
+        Err(InitError::TooLarge(_))
+    ));
+    assert!(matches!(
+        Init::normal(f64::NAN),
+        Err(InitError::BadNumber { .. })
+    ));
+    assert!(matches!(
+        Init::normal(-1.0),
+        Err(InitError::BadNumber { .. })
+    ));
+    assert!(matches!(
+        Init::uniform(0.0),
+        Err(InitError::BadNumber { .. })
+    ));
+    assert_eq!(Init::normal(0.02).unwrap().name, "normal:0.02");
+    let orth = Init::orthogonal().sample(&[8, 8], 3).unwrap();
+    assert_eq!(orth.len(), 64);
+    // A sampler error is the cause of an init error.
+    let e = InitError::from(weightinit::sample::Normal::new(0.0, f32::NAN).unwrap_err());
+    assert!(std::error::Error::source(&e).is_some());
+}
+
+#[test]
+fn samplers_are_rand_distributions() {
+    use rand::{RngExt, SeedableRng};
+    use weightinit::sample::{Normal, TruncatedNormal, Uniform};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+    // n = 200 000 draws each: the mean within 0.01 (4.5 standard errors of a
+    // unit normal), the std within 1%.
+    let n = 200_000;
+    let stats = |xs: &[f32]| {
+        let m = xs.iter().map(|&x| f64::from(x)).sum::<f64>() / xs.len() as f64;
+        let v = xs.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / xs.len() as f64;
+        (m, v.sqrt())
+    };
+    let normal = Normal::new(0.0, 1.0).unwrap();
+    let xs: Vec<f32> = (0..n).map(|_| rng.sample(normal)).collect();
+    let (m, s) = stats(&xs);
+    assert!(m.abs() < 0.01 && (s - 1.0).abs() < 0.01, "normal: {m} {s}");
+    let trunc = TruncatedNormal::new(0.0, 1.0).unwrap();
+    let xs: Vec<f32> = (0..n).map(|_| rng.sample(trunc)).collect();
+    let (m, s) = stats(&xs);
+    assert!(
+        m.abs() < 0.01 && (s - 1.0).abs() < 0.01,
+        "truncated: {m} {s}"
+    );
+    let bound = 2.0 * trunc.sigma_prime();
+    assert!(xs.iter().all(|x| x.abs() <= bound * (1.0 + 1e-6)));
+    let uniform = Uniform::new(-0.5, 0.5).unwrap();
+    let xs: Vec<f32> = (0..n).map(|_| rng.sample(uniform)).collect();
+    let (m, s) = stats(&xs);
+    assert!(xs.iter().all(|x| (-0.5..0.5).contains(x)));
+    assert!(
+        m.abs() < 0.01 && (s - (1.0f64 / 12.0).sqrt()).abs() < 0.01,
+        "uniform: {m} {s}"
+    );
 }

@@ -152,7 +152,7 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
             )));
         }
         let mut buf = vec![0f32; n];
-        init.fill(
+        init.fill_stream(
             fans,
             key,
             &mut buf,

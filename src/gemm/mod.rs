@@ -57,10 +57,15 @@
 //! [`sgemm_par`] gives the same bytes for any thread count, equal to [`sgemm`].
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+// Tuning internals, public for the benches and `weightinit info` only.
+#[doc(hidden)]
 pub mod archparams;
+#[doc(hidden)]
 pub mod dot;
+#[doc(hidden)]
 pub mod kernel;
 pub mod naive;
+#[doc(hidden)]
 pub mod packing;
 mod view;
 

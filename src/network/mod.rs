@@ -245,7 +245,7 @@ pub fn init_weights<K: Kernels>(cfg: &NetConfig, init: &Init, k: &K) -> Result<W
     let mut w = Vec::with_capacity(cfg.layers);
     for l in 1..=cfg.layers {
         let mut wl = vec![0f32; cfg.width * cfg.width];
-        init.fill(
+        init.fill_stream(
             fans,
             StreamKey::new(cfg.seed, l as u64),
             &mut wl,

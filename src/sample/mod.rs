@@ -159,8 +159,8 @@ impl Dist {
     pub fn std(&self) -> f64 {
         match self {
             Dist::Uniform(u) => u.std(),
-            Dist::Normal(n) => n.std as f64,
-            Dist::TruncatedNormal(t) => t.std as f64,
+            Dist::Normal(n) => n.std() as f64,
+            Dist::TruncatedNormal(t) => t.std() as f64,
         }
     }
 }
@@ -248,3 +248,20 @@ pub(crate) fn check_std(name: &'static str, value: f32) -> Result<(), SampleErro
         Ok(())
     }
 }
+
+/// `rand`'s [`Distribution`](rand::distr::Distribution) for the samplers:
+/// one draw takes two words of the caller's generator and returns the first
+/// output of the scalar twin of the SIMD transform (the bulk fills above are
+/// the fast path).
+macro_rules! distribution_by_scalar_twin {
+    ($($t:ty),*) => {$(
+        impl rand::distr::Distribution<f32> for $t {
+            fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f32 {
+                let (w0, w1) = (rng.next_u32(), rng.next_u32());
+                self.apply::<f32>(w0, w1).0
+            }
+        }
+    )*};
+}
+
+distribution_by_scalar_twin!(Uniform, Normal, TruncatedNormal);

@@ -24,7 +24,7 @@ pub fn fill(dist: &Dist, key: StreamKey, out: &mut [f32]) {
             }
         }
         Dist::Normal(n) => {
-            let d = rand_distr::Normal::new(n.mean, n.std).expect("validated by Normal::new");
+            let d = rand_distr::Normal::new(n.mean(), n.std()).expect("validated by Normal::new");
             for x in out.iter_mut() {
                 *x = d.sample(&mut r);
             }
@@ -33,7 +33,7 @@ pub fn fill(dist: &Dist, key: StreamKey, out: &mut [f32]) {
             let sp = t.sigma_prime();
             let d = rand_distr::Normal::new(0.0f32, sp).expect("validated by TruncatedNormal::new");
             for x in out.iter_mut() {
-                *x = t.mean
+                *x = t.mean()
                     + loop {
                         let z = d.sample(&mut r);
                         if z.abs() <= 2.0 * sp {

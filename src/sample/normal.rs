@@ -21,13 +21,27 @@
 use super::{SampleError, Transform, check_finite, check_std};
 use crate::simd::Lanes;
 
-/// N(mean, std²) for `f32`.
+/// N(mean, std²) for `f32`. Its parameters are set by [`Normal::new`] alone,
+/// which checks them:
+///
+/// ```compile_fail
+/// let n = weightinit::sample::Normal { mean: 0.0, std: f32::NAN };
+/// ```
+///
+/// As a `rand` distribution it draws one value per two words of the caller's
+/// generator, by the scalar twin of the SIMD transform:
+///
+/// ```
+/// use rand::{RngExt, SeedableRng};
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+/// let x: f32 = rng.sample(weightinit::sample::Normal::new(0.0, 1.0)?);
+/// assert!(x.is_finite());
+/// # Ok::<(), weightinit::sample::SampleError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Normal {
-    /// Mean.
-    pub mean: f32,
-    /// Standard deviation (≥ 0).
-    pub std: f32,
+    mean: f32,
+    std: f32,
 }
 
 impl Normal {
@@ -36,6 +50,16 @@ impl Normal {
         check_finite("mean", mean)?;
         check_std("std", std)?;
         Ok(Normal { mean, std })
+    }
+
+    /// The mean.
+    pub fn mean(&self) -> f32 {
+        self.mean
+    }
+
+    /// The standard deviation.
+    pub fn std(&self) -> f32 {
+        self.std
     }
 }
 

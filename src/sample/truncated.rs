@@ -21,10 +21,8 @@ pub const ERF_SQRT2: f64 = 0.954_499_736_103_641_6;
 /// Truncated normal with final std `std`, cut at ±2σ'.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TruncatedNormal {
-    /// Mean.
-    pub mean: f32,
-    /// Standard deviation of the truncated distribution.
-    pub std: f32,
+    mean: f32,
+    std: f32,
 }
 
 impl TruncatedNormal {
@@ -33,6 +31,16 @@ impl TruncatedNormal {
         check_finite("mean", mean)?;
         check_std("std", std)?;
         Ok(TruncatedNormal { mean, std })
+    }
+
+    /// The mean.
+    pub fn mean(&self) -> f32 {
+        self.mean
+    }
+
+    /// The standard deviation after truncation.
+    pub fn std(&self) -> f32 {
+        self.std
     }
 
     /// σ' = σ / 0.8796…, the std of the normal before truncation.
