@@ -5,9 +5,16 @@
 //! 'shape': (…), }` padded with spaces and a final `\n` so that the data start
 //! at a multiple of 64 bytes. The data follow as little-endian `f32`, written
 //! in as many chunks as the caller likes: memory stays bounded for any size.
+//!
+//! [`write_file`] writes a whole file that way, whole or not at all: into a
+//! temporary file beside the target, renamed over it at the end, after a
+//! check of the free space; a failure, a refusal or a cancellation leaves no
+//! file behind and an existing one untouched.
 #![forbid(unsafe_code)]
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The header bytes for an `f32` array of `shape`.
 pub fn header(shape: &[usize]) -> Vec<u8> {
@@ -122,4 +129,156 @@ pub fn read(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>), String> {
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect(),
     ))
+}
+
+/// The size of a `.npy` file of `shape`, bytes (`None` if it overflows `u64`).
+pub fn file_bytes(shape: &[usize]) -> Option<u64> {
+    let n = shape
+        .iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d as u64))?;
+    n.checked_mul(4)?.checked_add(header(shape).len() as u64)
+}
+
+/// A `.npy` file could not be written.
+#[derive(Debug)]
+pub enum NpyError {
+    /// Reading or writing `path` failed.
+    Io(PathBuf, io::Error),
+    /// The file would not fit the free space of its file system.
+    NoSpace {
+        /// The target.
+        path: PathBuf,
+        /// The file's size, bytes.
+        need: u64,
+        /// The free space, bytes.
+        free: u64,
+    },
+    /// The shape's size overflows.
+    TooLarge(Vec<usize>),
+    /// The caller's cancel flag was raised (an interrupt).
+    Cancelled(PathBuf),
+}
+
+impl core::fmt::Display for NpyError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            NpyError::Io(p, e) => write!(f, "cannot write `{}`: {e}", p.display()),
+            NpyError::NoSpace { path, need, free } => write!(
+                f,
+                "`{}` would take {need} bytes ({:.2} GB), but its file system has {free} bytes free ({:.2} GB)",
+                path.display(),
+                *need as f64 / 1e9,
+                *free as f64 / 1e9
+            ),
+            NpyError::TooLarge(shape) => write!(f, "shape {shape:?} has too many elements"),
+            NpyError::Cancelled(p) => write!(f, "interrupted: `{}` was not written", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for NpyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NpyError::Io(_, e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the `.npy` file of `shape` at `path`, whole or not at all (see the
+/// module doc). The values come in groups of at most `group` floats: `fill(start,
+/// buf)` writes elements `start ..` into `buf` on the calling thread while a
+/// writer thread writes the group before, so memory stays at two groups;
+/// `seen(buf)` sees every group in order. `cancel` is read between groups.
+pub fn write_file(
+    path: &Path,
+    shape: &[usize],
+    group: usize,
+    mut fill: impl FnMut(usize, &mut [f32]),
+    mut seen: impl FnMut(&[f32]),
+    cancel: &AtomicBool,
+) -> Result<(), NpyError> {
+    let need = file_bytes(shape).ok_or_else(|| NpyError::TooLarge(shape.to_vec()))?;
+    let n = usize::try_from((need - header(shape).len() as u64) / 4)
+        .map_err(|_| NpyError::TooLarge(shape.to_vec()))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let io = |e| NpyError::Io(path.to_path_buf(), e);
+    let free = fs4::available_space(&dir).map_err(io)?;
+    // An existing file at `path` is replaced at the end, so its space does not count.
+    if need > free {
+        return Err(NpyError::NoSpace {
+            path: path.to_path_buf(),
+            need,
+            free,
+        });
+    }
+    let name = path
+        .file_name()
+        .map(|x| x.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp).map_err(io)?;
+        let mut w = NpyWriter::new(BufWriter::with_capacity(1 << 20, file), shape).map_err(io)?;
+        stream(&mut w, n, group.max(1), &mut fill, &mut seen, cancel).map_err(io)?;
+        if cancel.load(Ordering::Relaxed) {
+            return Err(NpyError::Cancelled(path.to_path_buf()));
+        }
+        let file = w
+            .finish()
+            .map_err(io)?
+            .into_inner()
+            .map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The generator–writer pipeline of [`write_file`]; stops early when `cancel` is raised.
+fn stream<W: Write + Send>(
+    w: &mut NpyWriter<W>,
+    n: usize,
+    group: usize,
+    fill: &mut impl FnMut(usize, &mut [f32]),
+    seen: &mut impl FnMut(&[f32]),
+    cancel: &AtomicBool,
+) -> io::Result<()> {
+    let (to_writer, from_gen) = std::sync::mpsc::sync_channel::<Vec<f32>>(1);
+    let (to_gen, recycled) = std::sync::mpsc::channel::<Vec<f32>>();
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || -> io::Result<()> {
+            for buf in from_gen {
+                w.write(&buf)?;
+                let _ = to_gen.send(buf);
+            }
+            Ok(())
+        });
+        let mut spare: Vec<Vec<f32>> = (0..2).map(|_| Vec::with_capacity(group.min(n))).collect();
+        let mut done = 0usize;
+        while done < n && !cancel.load(Ordering::Relaxed) {
+            let len = group.min(n - done);
+            let mut buf = spare
+                .pop()
+                .or_else(|| recycled.recv().ok())
+                .unwrap_or_default();
+            buf.resize(len, 0.0);
+            fill(done, &mut buf);
+            seen(&buf);
+            done += len;
+            if to_writer.send(buf).is_err() {
+                break; // the writer failed; its error is returned below
+            }
+        }
+        drop(to_writer);
+        writer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("writer thread panicked")))
+    })
 }

@@ -843,3 +843,68 @@ fn results_files_are_written_whole() {
     assert_eq!(v["schema"], 2);
     assert!(leftovers().is_empty(), "{:?}", leftovers());
 }
+
+#[test]
+fn sample_writes_whole_files_or_none() {
+    let dir = tmp("sample-whole");
+    let p = |x: &Path| x.to_str().unwrap().to_string();
+    let leftovers = || -> Vec<String> {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect()
+    };
+    // Refused before writing: 4 PB on any disk. The message names both sizes,
+    // and an existing file at the target is kept.
+    let keep = dir.join("keep.npy");
+    std::fs::write(&keep, "old weights").unwrap();
+    fails_with(
+        &sample_cmd("he_normal", "100000x100000x100000", &[], &p(&keep)),
+        "4000000000000128 bytes",
+    );
+    assert_eq!(std::fs::read_to_string(&keep).unwrap(), "old weights");
+    // A failed write (no such directory): exit 2, nothing created.
+    let missing = dir.join("no-such-dir").join("w.npy");
+    fails_with(
+        &sample_cmd("he_normal", "64x64", &[], &p(&missing)),
+        "no-such-dir",
+    );
+    assert!(!missing.exists());
+    assert!(leftovers().is_empty(), "{:?}", leftovers());
+    // Interrupted: SIGINT while 3.6 GB are being written. The process exits
+    // 130, the temporary file is removed, and the target never appears.
+    let big = dir.join("big.npy");
+    let child = bin()
+        .args(sample_cmd("he_normal", "30000x30000", &[], &p(&big)))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while leftovers().is_empty() && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(!leftovers().is_empty(), "the temporary file never appeared");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("interrupted") && err.contains("big.npy"),
+        "{err}"
+    );
+    assert!(!big.exists());
+    assert!(leftovers().is_empty(), "{:?}", leftovers());
+    // A whole write replaces the old file.
+    let o = run(&sample_cmd("he_normal", "64x64", &[], &p(&keep)));
+    assert!(o.status.success());
+    let (shape, _) = weightinit::npy::read(&std::fs::read(&keep).unwrap()).unwrap();
+    assert_eq!(shape, [64, 64]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

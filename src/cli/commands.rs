@@ -4,13 +4,14 @@ use super::args::{
     Cli, Cmd, CompareArgs, ExperimentArgs, ExportArgs, ExportFormat, Format, ReportArgs, SampleArgs,
 };
 use super::{plot, render};
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use weightinit::activation::Activation;
 use weightinit::experiment::{self, ExperimentConfig, InitSpec};
 use weightinit::init::{FanMode, Fans, Gain, Init, Scheme};
 use weightinit::network::NetConfig;
-use weightinit::npy::NpyWriter;
+use weightinit::npy;
 use weightinit::results::{self, compare};
 use weightinit::rng::StreamKey;
 use weightinit::sample::{CHUNK, Path};
@@ -72,7 +73,7 @@ fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
         bins: a.bins,
         seed: a.seed,
     };
-    let mut cfg = ExperimentConfig::new(net, inits, acts, a.naive).map_err(CliError::usage)?;
+    let mut cfg = ExperimentConfig::new(net, inits, acts, a.naive).map_err(config_error)?;
     cfg.lsuv.tol = a.lsuv_tol;
     cfg.lsuv.max_iter = a.lsuv_max_iter;
     let t = Instant::now();
@@ -92,6 +93,15 @@ fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
         }
     }
     Ok(0)
+}
+
+/// The library names the field (`layers must be…`); the user typed a flag.
+fn config_error(e: experiment::ConfigError) -> CliError {
+    use experiment::ConfigError as E;
+    match e {
+        E::Zero(_) | E::TooDeep { .. } | E::TooManyBins(_) => CliError::usage(format!("--{e}")),
+        _ => CliError::usage(e),
+    }
 }
 
 /// Parses `784x256` into dimensions, naming the bad part.
@@ -137,13 +147,11 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
     }
     let n: usize = shape.iter().product();
     let key = StreamKey::new(a.seed, 0);
-    let file = std::fs::File::create(&a.out)
-        .map_err(|e| CliError::usage(format!("cannot write `{}`: {e}", a.out.display())))?;
-    let io_err =
-        |e: std::io::Error| CliError::usage(format!("cannot write `{}`: {e}", a.out.display()));
-    let mut w = NpyWriter::new(BufWriter::with_capacity(1 << 20, file), &shape).map_err(io_err)?;
     let t = Instant::now();
-    let summary = if init.scheme == Scheme::Orthogonal || a.naive {
+    let mut summary = Summary::EMPTY;
+    let progress = std::io::stderr().is_terminal() && n >= 1 << 26;
+    let seen = |buf: &[f32], summary: &mut Summary| *summary = summary.merge(&Summary::of(buf));
+    let written = if init.scheme == Scheme::Orthogonal || a.naive {
         if n > 1 << 28 {
             return Err(CliError::usage(format!(
                 "{} with {n} values needs the whole matrix in memory; at most {} here",
@@ -159,13 +167,47 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
             if a.naive { Path::Naive } else { Path::SimdPar },
         )
         .map_err(CliError::usage)?;
-        w.write(&buf).map_err(io_err)?;
-        Summary::of(&buf)
+        npy::write_file(
+            &a.out,
+            &shape,
+            WRITE_GROUP,
+            |start, out| out.copy_from_slice(&buf[start..start + out.len()]),
+            |g| seen(g, &mut summary),
+            interrupted(),
+        )
     } else {
         let dist = init.dist(fans).map_err(CliError::usage)?;
-        stream(&dist, key, n, &mut w).map_err(io_err)?
+        npy::write_file(
+            &a.out,
+            &shape,
+            WRITE_GROUP,
+            |start, out| dist.fill_from_chunk(key, (start / CHUNK) as u64, out, true),
+            |g| {
+                seen(g, &mut summary);
+                if progress {
+                    let done = summary.n as usize;
+                    eprint!(
+                        "\r  {:5.1}%  {done} / {n} values",
+                        100.0 * done as f64 / n as f64
+                    );
+                }
+            },
+            interrupted(),
+        )
     };
-    w.finish().map_err(io_err)?;
+    if progress {
+        eprintln!();
+    }
+    match written {
+        Ok(()) => {}
+        Err(e @ npy::NpyError::Cancelled(_)) => {
+            return Err(CliError {
+                msg: e.to_string(),
+                code: 130,
+            });
+        }
+        Err(e) => return Err(CliError::usage(e)),
+    }
     let secs = t.elapsed().as_secs_f64();
     println!(
         "{} {}: n {}, mean {:+.3e}, std {:.4e} (expected {:.4e}), min {:+.4e}, max {:+.4e}; {:.3} s, {:.2} G values/s -> {}",
@@ -184,60 +226,18 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
     Ok(0)
 }
 
-/// Generates in groups of [`WRITE_GROUP`] floats on the rayon pool while a
-/// writer thread writes the previous group: memory stays at two groups.
-fn stream<W: Write + Send>(
-    dist: &weightinit::sample::Dist,
-    key: StreamKey,
-    n: usize,
-    w: &mut NpyWriter<W>,
-) -> std::io::Result<Summary> {
-    let progress = std::io::stderr().is_terminal() && n >= 1 << 26;
-    let (to_writer, from_gen) = std::sync::mpsc::sync_channel::<Vec<f32>>(1);
-    let (to_gen, recycled) = std::sync::mpsc::channel::<Vec<f32>>();
-    std::thread::scope(|s| {
-        let writer = s.spawn(move || -> std::io::Result<()> {
-            for buf in from_gen {
-                w.write(&buf)?;
-                let _ = to_gen.send(buf);
-            }
-            Ok(())
-        });
-        let mut summary = Summary::EMPTY;
-        let mut done = 0usize;
-        let mut spare = vec![
-            Vec::with_capacity(WRITE_GROUP.min(n)),
-            Vec::with_capacity(WRITE_GROUP.min(n)),
-        ];
-        while done < n {
-            let len = WRITE_GROUP.min(n - done);
-            let mut buf = spare
-                .pop()
-                .or_else(|| recycled.recv().ok())
-                .unwrap_or_default();
-            buf.resize(len, 0.0);
-            dist.fill_from_chunk(key, (done / CHUNK) as u64, &mut buf, true);
-            summary = summary.merge(&Summary::of(&buf));
-            done += len;
-            if to_writer.send(buf).is_err() {
-                break; // the writer failed; its error is reported below
-            }
-            if progress {
-                eprint!(
-                    "\r  {:5.1}%  {done} / {n} values",
-                    100.0 * done as f64 / n as f64
-                );
-            }
-        }
-        drop(to_writer);
-        if progress {
-            eprintln!();
-        }
-        writer
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")))?;
-        Ok(summary)
-    })
+/// The flag that SIGINT and SIGTERM raise, so that a file being written is
+/// abandoned and its temporary file removed (`npy::write_file`), not left
+/// half-written. Installed once, on first use.
+fn interrupted() -> &'static AtomicBool {
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        // Without a handler (another one is installed) an interrupt kills the
+        // process, and the temporary file, not the target, is what remains.
+        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::Relaxed));
+    });
+    &FLAG
 }
 
 fn report_cmd(a: ReportArgs) -> Result<u8, CliError> {
