@@ -119,7 +119,7 @@ pub enum ConfigError {
 impl core::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            ConfigError::Zero(what) => write!(f, "--{what} must be at least 1, got 0"),
+            ConfigError::Zero(what) => write!(f, "{what} must be at least 1, got 0"),
             ConfigError::TooLarge { batch, width } => {
                 write!(
                     f,
@@ -128,15 +128,22 @@ impl core::fmt::Display for ConfigError {
             }
             ConfigError::TooDeep { layers } => write!(
                 f,
-                "--layers {layers} needs more than {MAX_WORKSPACE} floats of activations at this batch and width"
+                "layers {layers} needs more than {MAX_WORKSPACE} floats of activations at this batch and width"
             ),
-            ConfigError::TooManyBins(b) => write!(f, "--bins {b} exceeds {MAX_BINS}"),
+            ConfigError::TooManyBins(b) => write!(f, "bins {b} exceeds {MAX_BINS}"),
             ConfigError::Init(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Init(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<InitError> for ConfigError {
     fn from(e: InitError) -> Self {

@@ -406,23 +406,31 @@ pub fn mean_std(xs: &[f32]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// √(mean(x²)): `f32x16` lane sums flushed to `f64` every 64 vectors.
+/// √(mean(x²)), from [`Summary`]'s moments: `M2/n + mean²`.
 pub fn rms(xs: &[f32]) -> f64 {
     if xs.is_empty() {
         return 0.0;
     }
-    (Summary::of_seq(xs).sum_sq / xs.len() as f64).sqrt()
+    let s = Summary::of_seq(xs);
+    (s.m2 / s.n as f64 + s.mean * s.mean).sqrt()
 }
 
 /// Count, mean, population std, min and max of a buffer.
+///
+/// The moments are kept as the mean and `M2 = Σ(x − mean)²`, not as `Σx` and
+/// `Σx²`, whose difference `Σx²/n − mean²` cancels when the mean is large
+/// against the spread. Each block of 1024 values takes two passes in `f32x16`
+/// lanes (its mean, then the squares about it) while it sits in L1, and blocks
+/// and chunks are merged by Chan, Golub & LeVeque's rule (1979):
+/// `M2 = M2ₐ + M2ᵦ + δ²·nₐnᵦ/n` with `δ = meanᵦ − meanₐ`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Values.
     pub n: u64,
-    /// Σx.
-    pub sum: f64,
-    /// Σx².
-    pub sum_sq: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Σ(x − mean)².
+    pub m2: f64,
     /// Minimum.
     pub min: f32,
     /// Maximum.
@@ -433,13 +441,13 @@ impl Summary {
     /// The empty summary.
     pub const EMPTY: Summary = Summary {
         n: 0,
-        sum: 0.0,
-        sum_sq: 0.0,
+        mean: 0.0,
+        m2: 0.0,
         min: f32::INFINITY,
         max: f32::NEG_INFINITY,
     };
 
-    /// Summarizes `xs` with `f32x16` lanes flushed to `f64` every 64 vectors, chunks over rayon.
+    /// Summarizes `xs` block by block in `f32x16` lanes, chunks over rayon.
     pub fn of(xs: &[f32]) -> Summary {
         use rayon::prelude::*;
         xs.par_chunks(1 << 16)
@@ -451,42 +459,74 @@ impl Summary {
 
     fn of_seq(xs: &[f32]) -> Summary {
         let mut s = Summary::EMPTY;
-        let mut vecs = xs.chunks_exact(16 * FLUSH_EVERY as usize);
-        for block in &mut vecs {
-            let (mut s1, mut s2) = (f32x16::splat(0.0), f32x16::splat(0.0));
+        let mut blocks = xs.chunks_exact(16 * FLUSH_EVERY as usize);
+        for block in &mut blocks {
+            // Pass 1 about the block's first value, so that the f32 sums stay
+            // as small as the spread: mean = x₀ + Σ(x − x₀)/n.
+            let pivot = f32x16::splat(block[0]);
+            let mut s1 = f32x16::splat(0.0);
             let (mut lo, mut hi) = (
                 f32x16::splat(f32::INFINITY),
                 f32x16::splat(f32::NEG_INFINITY),
             );
             for v in block.chunks_exact(16) {
                 let x = f32x16::from(v);
-                s1 += x;
-                s2 = x.mul_add(x, s2);
+                s1 += x - pivot;
                 lo = lo.fast_min(x);
                 hi = hi.fast_max(x);
             }
-            s.n += block.len() as u64;
-            s.sum += s1.as_array().iter().map(|&v| v as f64).sum::<f64>();
-            s.sum_sq += s2.as_array().iter().map(|&v| v as f64).sum::<f64>();
-            s.min = lo.as_array().iter().fold(s.min, |m, &v| m.min(v));
-            s.max = hi.as_array().iter().fold(s.max, |m, &v| m.max(v));
+            let n = block.len() as f64;
+            let mean = block[0] as f64 + s1.as_array().iter().map(|&v| v as f64).sum::<f64>() / n;
+            // Pass 2 about the mean rounded to f32, m: Σ(x − mean)² = Σ(x − m)² − n·(mean − m)².
+            let m = mean as f32;
+            let mut s2 = f32x16::splat(0.0);
+            for v in block.chunks_exact(16) {
+                let d = f32x16::from(v) - f32x16::splat(m);
+                s2 = d.mul_add(d, s2);
+            }
+            let delta = mean - m as f64;
+            let m2 =
+                (s2.as_array().iter().map(|&v| v as f64).sum::<f64>() - n * delta * delta).max(0.0);
+            let b = Summary {
+                n: block.len() as u64,
+                mean,
+                m2,
+                min: lo.as_array().iter().fold(f32::INFINITY, |a, &v| a.min(v)),
+                max: hi
+                    .as_array()
+                    .iter()
+                    .fold(f32::NEG_INFINITY, |a, &v| a.max(v)),
+            };
+            s = s.merge(&b);
         }
-        for &x in vecs.remainder() {
-            s.n += 1;
-            s.sum += x as f64;
-            s.sum_sq += x as f64 * x as f64;
-            s.min = s.min.min(x);
-            s.max = s.max.max(x);
+        let rest = blocks.remainder();
+        if !rest.is_empty() {
+            let n = rest.len() as f64;
+            let mean = rest.iter().map(|&x| x as f64).sum::<f64>() / n;
+            let b = Summary {
+                n: rest.len() as u64,
+                mean,
+                m2: rest.iter().map(|&x| (x as f64 - mean).powi(2)).sum(),
+                min: rest.iter().fold(f32::INFINITY, |a, &v| a.min(v)),
+                max: rest.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v)),
+            };
+            s = s.merge(&b);
         }
         s
     }
 
-    /// Combines two summaries.
+    /// Combines two summaries (Chan, Golub & LeVeque's rule).
     pub fn merge(&self, o: &Summary) -> Summary {
+        let n = self.n + o.n;
+        if n == 0 {
+            return Summary::EMPTY;
+        }
+        let (na, nb) = (self.n as f64, o.n as f64);
+        let d = o.mean - self.mean;
         Summary {
-            n: self.n + o.n,
-            sum: self.sum + o.sum,
-            sum_sq: self.sum_sq + o.sum_sq,
+            n,
+            mean: self.mean + d * nb / n as f64,
+            m2: self.m2 + o.m2 + d * d * na * nb / n as f64,
             min: self.min.min(o.min),
             max: self.max.max(o.max),
         }
@@ -494,12 +534,11 @@ impl Summary {
 
     /// Mean.
     pub fn mean(&self) -> f64 {
-        self.sum / self.n.max(1) as f64
+        self.mean
     }
 
     /// Population standard deviation.
     pub fn std(&self) -> f64 {
-        let m = self.mean();
-        (self.sum_sq / self.n.max(1) as f64 - m * m).max(0.0).sqrt()
+        (self.m2 / self.n.max(1) as f64).sqrt()
     }
 }

@@ -137,7 +137,15 @@ impl core::fmt::Display for CriterionError {
     }
 }
 
-impl std::error::Error for CriterionError {}
+impl std::error::Error for CriterionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CriterionError::Dir(_, e) | CriterionError::Read(_, e) => Some(e),
+            CriterionError::Parse(_, e) => Some(e),
+            CriterionError::Empty(..) => None,
+        }
+    }
+}
 
 fn read_json<T: for<'de> Deserialize<'de>>(p: &Path) -> Result<T, CriterionError> {
     let text = std::fs::read_to_string(p).map_err(|e| CriterionError::Read(p.to_path_buf(), e))?;

@@ -156,7 +156,16 @@ impl core::fmt::Display for ResultsError {
     }
 }
 
-impl std::error::Error for ResultsError {}
+impl std::error::Error for ResultsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ResultsError::Criterion(e) => Some(e),
+            ResultsError::Io(_, e) => Some(e),
+            ResultsError::Json(_, e) => Some(e),
+            ResultsError::Schema(..) | ResultsError::NoCommon(_) => None,
+        }
+    }
+}
 
 /// Formats nanoseconds with a readable unit.
 pub fn fmt_time(ns: f64) -> String {
