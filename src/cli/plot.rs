@@ -5,6 +5,11 @@ use weightinit::activation::Activation;
 use weightinit::experiment::{Report, Run};
 use weightinit::results::compare::Comparison;
 
+/// Writes an SVG document whole ([`weightinit::results::write_whole`]).
+fn write_svg(path: &Path, svg: &str) -> Result<(), String> {
+    weightinit::results::write_whole(path, svg.as_bytes()).map_err(|e| e.to_string())
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -51,116 +56,124 @@ pub fn experiment_figures(r: &Report, dir: &Path) -> Result<Vec<PathBuf>, String
 /// The seed's figure: one histogram panel per layer, same axes, titled "init + activation".
 fn histogram_row(run: &Run, path: &Path) -> Result<(), String> {
     let n = run.layers.len().max(1);
-    let root = SVGBackend::new(path, (220 * n as u32, 260)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let root = root
-        .titled(
-            &format!("{} + {}", run.init, run.activation.name()),
-            ("sans-serif", 18),
-        )
-        .map_err(err)?;
-    let panels = root.split_evenly((1, n));
-    let total = run
-        .layers
-        .first()
-        .map(|l| {
-            l.activations.histogram.counts.iter().sum::<u64>()
-                + l.activations.histogram.below
-                + l.activations.histogram.above
-        })
-        .unwrap_or(1)
-        .max(1) as f64;
-    let ymax = run
-        .layers
-        .iter()
-        .flat_map(|l| l.activations.histogram.counts.iter())
-        .copied()
-        .max()
-        .unwrap_or(1) as f64
-        / total;
-    for (panel, l) in panels.iter().zip(&run.layers) {
-        let h = &l.activations.histogram;
-        let bins = h.counts.len().max(1);
-        let w = (h.hi - h.lo) / bins as f64;
-        let mut chart = ChartBuilder::on(panel)
-            .caption(format!("{}-layer", l.layer), ("sans-serif", 14))
-            .margin(6)
-            .x_label_area_size(22)
-            .y_label_area_size(if l.layer == 1 { 40 } else { 8 })
-            .build_cartesian_2d(h.lo..h.hi, 0f64..(ymax * 1.05).max(1e-9))
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (220 * n as u32, 260)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let root = root
+            .titled(
+                &format!("{} + {}", run.init, run.activation.name()),
+                ("sans-serif", 18),
+            )
             .map_err(err)?;
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_mesh().x_labels(3);
-        if l.layer != 1 {
-            mesh.y_labels(0);
+        let panels = root.split_evenly((1, n));
+        let total = run
+            .layers
+            .first()
+            .map(|l| {
+                l.activations.histogram.counts.iter().sum::<u64>()
+                    + l.activations.histogram.below
+                    + l.activations.histogram.above
+            })
+            .unwrap_or(1)
+            .max(1) as f64;
+        let ymax = run
+            .layers
+            .iter()
+            .flat_map(|l| l.activations.histogram.counts.iter())
+            .copied()
+            .max()
+            .unwrap_or(1) as f64
+            / total;
+        for (panel, l) in panels.iter().zip(&run.layers) {
+            let h = &l.activations.histogram;
+            let bins = h.counts.len().max(1);
+            let w = (h.hi - h.lo) / bins as f64;
+            let mut chart = ChartBuilder::on(panel)
+                .caption(format!("{}-layer", l.layer), ("sans-serif", 14))
+                .margin(6)
+                .x_label_area_size(22)
+                .y_label_area_size(if l.layer == 1 { 40 } else { 8 })
+                .build_cartesian_2d(h.lo..h.hi, 0f64..(ymax * 1.05).max(1e-9))
+                .map_err(err)?;
+            let mut mesh = chart.configure_mesh();
+            mesh.disable_mesh().x_labels(3);
+            if l.layer != 1 {
+                mesh.y_labels(0);
+            }
+            mesh.draw().map_err(err)?;
+            chart
+                .draw_series(h.counts.iter().enumerate().map(|(i, &c)| {
+                    let x0 = h.lo + i as f64 * w;
+                    Rectangle::new(
+                        [(x0, 0.0), (x0 + w * 0.95, c as f64 / total)],
+                        BLUE.mix(0.7).filled(),
+                    )
+                }))
+                .map_err(err)?;
         }
-        mesh.draw().map_err(err)?;
-        chart
-            .draw_series(h.counts.iter().enumerate().map(|(i, &c)| {
-                let x0 = h.lo + i as f64 * w;
-                Rectangle::new(
-                    [(x0, 0.0), (x0 + w * 0.95, c as f64 / total)],
-                    BLUE.mix(0.7).filled(),
-                )
-            }))
-            .map_err(err)?;
+        root.present().map_err(err)?;
     }
-    root.present().map_err(err)
+    write_svg(path, &svg)
 }
 
 /// Weight-gradient RMS per layer (log scale), one line per init.
 fn gradient_plot(act: Activation, runs: &[&Run], path: &Path) -> Result<(), String> {
-    let root = SVGBackend::new(path, (640, 420)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let layers = runs.iter().map(|r| r.layers.len()).max().unwrap_or(1);
-    let vals: Vec<f64> = runs
-        .iter()
-        .flat_map(|r| r.layers.iter().map(|l| l.weight_grad_rms))
-        .filter(|v| *v > 0.0 && v.is_finite())
-        .collect();
-    let lo = vals.iter().copied().fold(f64::INFINITY, f64::min).min(1.0) / 2.0;
-    let hi = vals.iter().copied().fold(0.0, f64::max).max(lo * 10.0) * 2.0;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("weight-gradient RMS per layer, {}", act.name()),
-            ("sans-serif", 18),
-        )
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.5f64..(layers as f64 + 0.5), (lo..hi).log_scale())
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("layer")
-        .y_desc("RMS of dL/dW")
-        .x_labels(layers)
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0e}"))
-        .draw()
-        .map_err(err)?;
-    for (i, run) in runs.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let layers = runs.iter().map(|r| r.layers.len()).max().unwrap_or(1);
+        let vals: Vec<f64> = runs
+            .iter()
+            .flat_map(|r| r.layers.iter().map(|l| l.weight_grad_rms))
+            .filter(|v| *v > 0.0 && v.is_finite())
+            .collect();
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min).min(1.0) / 2.0;
+        let hi = vals.iter().copied().fold(0.0, f64::max).max(lo * 10.0) * 2.0;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("weight-gradient RMS per layer, {}", act.name()),
+                ("sans-serif", 18),
+            )
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.5f64..(layers as f64 + 0.5), (lo..hi).log_scale())
+            .map_err(err)?;
         chart
-            .draw_series(LineSeries::new(
-                run.layers
-                    .iter()
-                    .map(|l| (l.layer as f64, l.weight_grad_rms.max(lo))),
-                color.stroke_width(2),
-            ))
-            .map_err(err)?
-            .label(run.init.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
+            .configure_mesh()
+            .x_desc("layer")
+            .y_desc("RMS of dL/dW")
+            .x_labels(layers)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .draw()
+            .map_err(err)?;
+        for (i, run) in runs.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            chart
+                .draw_series(LineSeries::new(
+                    run.layers
+                        .iter()
+                        .map(|l| (l.layer as f64, l.weight_grad_rms.max(lo))),
+                    color.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(run.init.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)
+    write_svg(path, &svg)
 }
 
 /// A bar chart: change % per benchmark (regression) or throughput per benchmark and machine.
@@ -181,65 +194,69 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
     }
     let series = bars[0].1.len();
     let h = 60 + 22 * bars.len() as u32 * series as u32;
-    let root = SVGBackend::new(path, (900, h.max(200))).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| wrap(err(e)))?;
-    let (lo, hi) = bars
-        .iter()
-        .flat_map(|b| b.1.iter())
-        .fold((0f64, 0f64), |(a, b), &v| (a.min(v), b.max(v)));
-    let title = if matches!(c, Comparison::Regression { .. }) {
-        "time change % (positive = slower)"
-    } else {
-        "speed relative to the first machine, geometric mean per area"
-    };
-    let n = (bars.len() * series) as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 16))
-        .margin(10)
-        .x_label_area_size(24)
-        .y_label_area_size(300)
-        .build_cartesian_2d((lo * 1.1 - 1e-9)..(hi * 1.1 + 1e-9), 0f64..n)
-        .map_err(|e| wrap(err(e)))?;
-    // One label per bar: the benchmark, or the area and the machine.
-    let machines: Vec<String> = match c {
-        Comparison::Machines { labels, .. } => labels.clone(),
-        Comparison::Regression { .. } => Vec::new(),
-    };
-    let labels: Vec<String> = bars
-        .iter()
-        .flat_map(|b| {
-            (0..series).map(|j| match machines.get(j) {
-                Some(m) => format!("{} · {m}", b.0),
-                None => b.0.clone(),
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, h.max(200))).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| wrap(err(e)))?;
+        let (lo, hi) = bars
+            .iter()
+            .flat_map(|b| b.1.iter())
+            .fold((0f64, 0f64), |(a, b), &v| (a.min(v), b.max(v)));
+        let title = if matches!(c, Comparison::Regression { .. }) {
+            "time change % (positive = slower)"
+        } else {
+            "speed relative to the first machine, geometric mean per area"
+        };
+        let n = (bars.len() * series) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(24)
+            .y_label_area_size(300)
+            .build_cartesian_2d((lo * 1.1 - 1e-9)..(hi * 1.1 + 1e-9), 0f64..n)
+            .map_err(|e| wrap(err(e)))?;
+        // One label per bar: the benchmark, or the area and the machine.
+        let machines: Vec<String> = match c {
+            Comparison::Machines { labels, .. } => labels.clone(),
+            Comparison::Regression { .. } => Vec::new(),
+        };
+        let labels: Vec<String> = bars
+            .iter()
+            .flat_map(|b| {
+                (0..series).map(|j| match machines.get(j) {
+                    Some(m) => format!("{} · {m}", b.0),
+                    None => b.0.clone(),
+                })
             })
-        })
-        .collect();
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .y_labels(bars.len() * series)
-        .y_label_formatter(&|y| labels.get(*y as usize).cloned().unwrap_or_default())
-        .draw()
-        .map_err(|e| wrap(err(e)))?;
-    for (i, (_, vals)) in bars.iter().enumerate() {
-        for (j, &v) in vals.iter().enumerate() {
-            let y = (i * series + j) as f64;
-            let color = if series == 1 {
-                if v > 0.0 {
-                    RED.to_rgba()
+            .collect();
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .y_labels(bars.len() * series)
+            .y_label_formatter(&|y| labels.get(*y as usize).cloned().unwrap_or_default())
+            .draw()
+            .map_err(|e| wrap(err(e)))?;
+        for (i, (_, vals)) in bars.iter().enumerate() {
+            for (j, &v) in vals.iter().enumerate() {
+                let y = (i * series + j) as f64;
+                let color = if series == 1 {
+                    if v > 0.0 {
+                        RED.to_rgba()
+                    } else {
+                        GREEN.to_rgba()
+                    }
                 } else {
-                    GREEN.to_rgba()
-                }
-            } else {
-                Palette99::pick(j).to_rgba()
-            };
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y + 0.1), (v, y + 0.9)],
-                    color.filled(),
-                )))
-                .map_err(|e| wrap(err(e)))?;
+                    Palette99::pick(j).to_rgba()
+                };
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, y + 0.1), (v, y + 0.9)],
+                        color.filled(),
+                    )))
+                    .map_err(|e| wrap(err(e)))?;
+            }
         }
+        root.present().map_err(|e| wrap(err(e)))?;
     }
-    root.present().map_err(|e| wrap(err(e)))
+    write_svg(path, &svg)
 }
