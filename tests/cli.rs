@@ -801,18 +801,21 @@ fn exports_follow_the_trackers_formats_and_critcmp_reads_back() {
     );
 }
 
+/// The temporary files (`.NAME.tmp-PID`) left in `dir`.
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect()
+}
+
 #[test]
 fn results_files_are_written_whole() {
     let root = fixture("whole");
     let dir = root.parent().unwrap().to_path_buf();
-    let leftovers = || -> Vec<String> {
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains(".tmp-"))
-            .collect()
-    };
+    let leftovers = || temporaries(&dir);
     // A refused write: the target is a directory, so the rename onto it
     // fails after the temporary file was written. Exit 2 naming the path;
     // the directory and its contents are as they were, and no temporary
@@ -848,14 +851,7 @@ fn results_files_are_written_whole() {
 fn sample_writes_whole_files_or_none() {
     let dir = tmp("sample-whole");
     let p = |x: &Path| x.to_str().unwrap().to_string();
-    let leftovers = || -> Vec<String> {
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains(".tmp-"))
-            .collect()
-    };
+    let leftovers = || temporaries(&dir);
     // Refused before writing: 4 PB on any disk. The message names both sizes,
     // and an existing file at the target is kept.
     let keep = dir.join("keep.npy");
