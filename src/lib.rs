@@ -12,6 +12,7 @@
 //! | 1 | [`gemm`] | packed, register-tiled, rayon | triple loop |
 //! | 1 | [`activation`] | `wide` sigmoid/tanh/ReLU | `f32::exp` |
 //! | 1 | [`npy`] | streaming .npy writer | |
+//! | 0 | [`whole_file`] | files written whole (temporary file, then rename) | |
 //! | 2 | [`sample`] | SIMD uniform/normal/truncated | rand_distr |
 //! | 2 | [`stats`] | fused SIMD accumulation | scalar, f64 |
 //! | 3 | [`init`] | variance scaling, orthogonal | |
@@ -52,3 +53,4 @@ pub mod rng;
 pub mod sample;
 pub mod simd;
 pub mod stats;
+pub mod whole_file;

@@ -215,30 +215,18 @@ pub fn write_file(
             free,
         });
     }
-    let name = path
-        .file_name()
-        .map(|x| x.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(io)?;
-        let mut w = NpyWriter::new(BufWriter::with_capacity(1 << 20, file), shape).map_err(io)?;
-        stream(&mut w, n, group.max(1), &mut fill, &mut seen, cancel).map_err(io)?;
+    crate::whole_file::write_with(path, |file| {
+        let mut w = NpyWriter::new(BufWriter::with_capacity(1 << 20, file), shape)?;
+        stream(&mut w, n, group.max(1), &mut fill, &mut seen, cancel)?;
         if cancel.load(Ordering::Relaxed) {
-            return Err(NpyError::Cancelled(path.to_path_buf()));
+            return Err(io::Error::from(io::ErrorKind::Interrupted));
         }
-        let file = w
-            .finish()
-            .map_err(io)?
-            .into_inner()
-            .map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+        w.finish()?.flush()
+    })
+    .map_err(|e| match e.kind() {
+        io::ErrorKind::Interrupted => NpyError::Cancelled(path.to_path_buf()),
+        _ => io(e),
+    })
 }
 
 /// The generator–writer pipeline of [`write_file`]; stops early when `cancel` is raised.

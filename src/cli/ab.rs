@@ -20,7 +20,6 @@ use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
-use weightinit::results::compare::Verdict;
 use weightinit::results::paired::{self, AB_SCHEMA, AbReport, PairedRow};
 
 /// The default set: one to three key benchmarks of each group, each at most
@@ -258,17 +257,13 @@ fn slice(side: &Side, bench: &str, id: &str, a: &AbArgs) -> Result<Option<f64>, 
 /// Picks the benchmarks to run: those matching `--filter`, or the default set.
 fn select(
     listed: Vec<(String, String)>,
-    filter: Option<&str>,
+    filter: Option<&regex::Regex>,
 ) -> Result<Vec<(String, String)>, CliError> {
     let chosen: Vec<(String, String)> = match filter {
-        Some(f) => {
-            let re = regex::Regex::new(f)
-                .map_err(|e| usage(format!("--filter `{f}` is not a valid regex: {e}")))?;
-            listed
-                .into_iter()
-                .filter(|(_, id)| re.is_match(id))
-                .collect()
-        }
+        Some(re) => listed
+            .into_iter()
+            .filter(|(_, id)| re.is_match(id))
+            .collect(),
         None => DEFAULT_SET
             .iter()
             .filter_map(|d| listed.iter().find(|(_, id)| id == d).cloned())
@@ -276,7 +271,7 @@ fn select(
     };
     if chosen.is_empty() {
         return Err(usage(match filter {
-            Some(f) => format!("--filter `{f}` matches no benchmark"),
+            Some(re) => format!("--filter `{re}` matches no benchmark"),
             None => "none of the default benchmarks exists in NEW".to_string(),
         }));
     }
@@ -292,22 +287,23 @@ pub fn run(a: AbArgs) -> Result<u8, CliError> {
             a.rounds
         )));
     }
-    if !(a.threshold.is_finite() && (0.0..100.0).contains(&a.threshold)) {
-        return Err(usage(format!(
-            "--threshold must be a percentage in [0, 100), got {}",
-            a.threshold
-        )));
-    }
+    // The library names the field; the user typed the flag.
+    paired::check_threshold(a.threshold).map_err(|e| usage(format!("--{e}")))?;
     if !(a.slice.is_finite() && (0.05..=60.0).contains(&a.slice)) {
         return Err(usage(format!(
             "--slice must be between 0.05 and 60 seconds, got {}",
             a.slice
         )));
     }
-    if let Some(f) = &a.filter {
-        regex::Regex::new(f)
-            .map_err(|e| usage(format!("--filter `{f}` is not a valid regex: {e}")))?;
-    }
+    // Compiled before anything is built, so that a bad one costs nothing.
+    let filter = a
+        .filter
+        .as_deref()
+        .map(|f| {
+            regex::Regex::new(f)
+                .map_err(|e| usage(format!("--filter `{f}` is not a valid regex: {e}")))
+        })
+        .transpose()?;
     let cwd = std::env::current_dir().map_err(|e| usage(format!("no working directory: {e}")))?;
     let root = PathBuf::from(
         git(&cwd, &["rev-parse", "--show-toplevel"])
@@ -330,7 +326,7 @@ pub fn run(a: AbArgs) -> Result<u8, CliError> {
     } else {
         build(&mut new)?;
     }
-    let chosen = select(list(&new)?, a.filter.as_deref())?;
+    let chosen = select(list(&new)?, filter.as_ref())?;
     let report = measure(&base, &new, chosen, &a)?;
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&report)
@@ -434,12 +430,6 @@ fn measure(
         threshold_pct: a.threshold,
         rows,
     })
-}
-
-/// The verdicts counted, for the closing line.
-pub fn counts(rows: &[PairedRow]) -> (usize, usize, usize) {
-    let n = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
-    (n(Verdict::Slower), n(Verdict::Faster), n(Verdict::Same))
 }
 
 #[cfg(test)]

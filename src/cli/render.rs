@@ -330,7 +330,7 @@ pub fn ab(r: &weightinit::results::paired::AbReport, md: bool) -> String {
         })
         .collect();
     s += &table(md, &head, &body);
-    let (slower, faster, same) = super::ab::counts(&r.rows);
+    let (slower, faster, same) = r.counts();
     let _ = writeln!(s, "\n{slower} slower, {faster} faster, {same} same");
     if let Ok((k, cov)) = interval_rank(r.rounds) {
         let _ = write!(

@@ -382,29 +382,13 @@ pub fn save(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
     write_whole(path, (text + "\n").as_bytes())
 }
 
-/// Writes `bytes` to `path` whole or not at all: into a temporary file
-/// beside it, then renamed over it, so that a failed or interrupted write
-/// leaves an existing file as it was.
+/// Writes `bytes` to `path` whole or not at all ([`crate::whole_file`]),
+/// creating its directory.
 pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), ResultsError> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |e| ResultsError::Io(p, e)
-    };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    if let Some(dir) = dir {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| ResultsError::Io(dir.to_path_buf(), e))?;
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let done = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = done {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ResultsError::Io(path.to_path_buf(), e));
-    }
-    Ok(())
+    crate::whole_file::write(path, bytes).map_err(|e| ResultsError::Io(path.to_path_buf(), e))
 }
 
 /// Reads a results file, checking its schema first; a critcmp export

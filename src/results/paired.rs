@@ -105,6 +105,21 @@ impl AbReport {
     pub fn regressed(&self) -> bool {
         self.rows.iter().any(|r| r.verdict == Verdict::Slower)
     }
+
+    /// How many rows are slower, faster and the same.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let n = |v: Verdict| self.rows.iter().filter(|r| r.verdict == v).count();
+        (n(Verdict::Slower), n(Verdict::Faster), n(Verdict::Same))
+    }
+}
+
+/// A threshold must be a finite percentage in `[0, 100)`.
+pub fn check_threshold(threshold_pct: f64) -> Result<(), PairedError> {
+    if threshold_pct.is_finite() && (0.0..100.0).contains(&threshold_pct) {
+        Ok(())
+    } else {
+        Err(PairedError::BadThreshold(threshold_pct))
+    }
 }
 
 /// The median of a non-empty sorted slice.
@@ -146,9 +161,7 @@ pub fn interval_rank(n: usize) -> Result<(usize, f64), PairedError> {
 /// Judges one benchmark on its paired ratios `new / base` (the module doc's
 /// rule); `threshold_pct` is `t` in percent.
 pub fn judge(id: &str, ratios: &[f64], threshold_pct: f64) -> Result<PairedRow, PairedError> {
-    if !(threshold_pct.is_finite() && (0.0..100.0).contains(&threshold_pct)) {
-        return Err(PairedError::BadThreshold(threshold_pct));
-    }
+    check_threshold(threshold_pct)?;
     if let Some(&bad) = ratios.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
         return Err(PairedError::BadTime(bad));
     }
