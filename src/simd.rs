@@ -61,7 +61,17 @@ pub trait Lanes:
     /// `self` clamped to `[lo, hi]`; NaN stays NaN.
     fn clamp(self, lo: f32, hi: f32) -> Self;
     /// For a positive normal `x`: `(m, e)` with `x = m·2^e`, `m ∈ [√½, √2)`, `e` integral.
+    ///
+    /// Integer arithmetic on the bits, without a compare: subtracting the bits
+    /// of √½ from those of `x` leaves `e` in the exponent field (an arithmetic
+    /// shift reads it) and `m`'s offset from √½ in the mantissa field.
     fn frexp_sqrt2(self) -> (Self, Self);
+    /// The low `n ≤ 24` bits of each word as a float, exactly `w mod 2ⁿ`.
+    fn from_low_bits(bits: Self::Bits, n: u32) -> Self;
+    /// `self` with its sign flipped in the lanes whose word has bit `bit` set.
+    fn flip_sign_by_bit(self, bits: Self::Bits, bit: u32) -> Self;
+    /// Lanes whose word has bit `bit` set take `a`, the others `b`.
+    fn select_by_bit(bits: Self::Bits, bit: u32, a: Self, b: Self) -> Self;
     /// Lanes where `self > o` take `a`, others `b`.
     fn select_gt(self, o: Self, a: Self, b: Self) -> Self;
     /// The top 24 bits of each 32-bit word as a float in [0, 1 − 2⁻²⁴], exactly `(w >> 8) · 2⁻²⁴`.
@@ -86,6 +96,9 @@ pub trait Lanes:
         v.map(Self::reduce_add)
     }
 }
+
+/// The bits of √½ (rounded down), the offset of [`Lanes::frexp_sqrt2`].
+const BITS_SQRT_HALF: i32 = 0x3f35_04f3;
 
 /// 2⁻²⁴: the spacing of the 24-bit uniform grid.
 pub const TWO_POW_M24: f32 = 1.0 / 16_777_216.0;
@@ -160,14 +173,21 @@ impl Lanes for f32 {
     }
     #[inline(always)]
     fn frexp_sqrt2(self) -> (Self, Self) {
-        let b = self.to_bits();
-        let m = f32::from_bits((b & 0x007f_ffff) | 0x3f80_0000);
-        let e = ((b >> 23) & 0xff) as i32 - 127;
-        if m > core::f32::consts::SQRT_2 {
-            (m * 0.5, (e + 1) as f32)
-        } else {
-            (m, e as f32)
-        }
+        let t = (self.to_bits() as i32).wrapping_sub(BITS_SQRT_HALF);
+        let m = f32::from_bits(((t & 0x007f_ffff) + BITS_SQRT_HALF) as u32);
+        (m, (t >> 23) as f32)
+    }
+    #[inline(always)]
+    fn from_low_bits(bits: u32, n: u32) -> Self {
+        (bits & ((1 << n) - 1)) as f32
+    }
+    #[inline(always)]
+    fn flip_sign_by_bit(self, bits: u32, bit: u32) -> Self {
+        f32::from_bits(self.to_bits() ^ ((bits << (31 - bit)) & 0x8000_0000))
+    }
+    #[inline(always)]
+    fn select_by_bit(bits: u32, bit: u32, a: Self, b: Self) -> Self {
+        if bits & (1 << bit) != 0 { a } else { b }
     }
     #[inline(always)]
     fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
@@ -194,7 +214,7 @@ impl Lanes for f32 {
 }
 
 macro_rules! impl_lanes_wide {
-    ($v:ty, $n:expr, $bits:ty, $from_bits:expr $(, $sum4:item)?) => {
+    ($v:ty, $n:expr, $bits:ty, $ints:ty, $from_bits:expr $(, $sum4:item)?) => {
         impl Lanes for $v {
             const N: usize = $n;
             type Bits = $bits;
@@ -268,20 +288,27 @@ macro_rules! impl_lanes_wide {
             }
             #[inline(always)]
             fn frexp_sqrt2(self) -> (Self, Self) {
-                type U = <$v as Lanes>::Bits;
-                let b: U = wide::bytemuck::cast(self);
+                type I = $ints;
+                let t: I = wide::bytemuck::cast::<$v, I>(self) - I::splat(BITS_SQRT_HALF);
                 let m: $v =
-                    wide::bytemuck::cast((b & U::splat(0x007f_ffff)) | U::splat(0x3f80_0000));
-                // The biased exponent, placed at bits 8..16 so that `unit_from_bits` (which
-                // converts `w >> 8`) turns it into exponent·2⁻²⁴; the ×2²⁴ below is exact.
-                let e = <$v>::unit_from_bits(b.unbounded_shr_scalar(15) & U::splat(0xff << 8))
-                    * <$v>::splat(16_777_216.0)
-                    - <$v>::splat(127.0);
-                let big = m.simd_gt(<$v>::splat(core::f32::consts::SQRT_2));
-                (
-                    big.select(m * <$v>::splat(0.5), m),
-                    big.select(e + <$v>::splat(1.0), e),
-                )
+                    wide::bytemuck::cast((t & I::splat(0x007f_ffff)) + I::splat(BITS_SQRT_HALF));
+                (m, t.unbounded_shr_scalar(23).round_float())
+            }
+            #[inline(always)]
+            fn from_low_bits(bits: $bits, n: u32) -> Self {
+                type I = $ints;
+                let low = bits & <$bits>::splat((1 << n) - 1);
+                wide::bytemuck::cast::<$bits, I>(low).round_float()
+            }
+            #[inline(always)]
+            fn flip_sign_by_bit(self, bits: $bits, bit: u32) -> Self {
+                let sign = bits.unbounded_shl_scalar(31 - bit) & <$bits>::splat(0x8000_0000);
+                self ^ wide::bytemuck::cast::<$bits, $v>(sign)
+            }
+            #[inline(always)]
+            fn select_by_bit(bits: $bits, bit: u32, a: Self, b: Self) -> Self {
+                let set = (bits & <$bits>::splat(1 << bit)).simd_eq(<$bits>::splat(0));
+                wide::bytemuck::cast::<$bits, $v>(set).select(b, a)
             }
             #[inline(always)]
             fn select_gt(self, o: Self, a: Self, b: Self) -> Self {
@@ -316,6 +343,7 @@ impl_lanes_wide!(
     f32x16,
     16,
     u32x16,
+    i32x16,
     |b| {
         // Values below 2²⁴ convert exactly through i32.
         f32x16::from_i32x16(wide::bytemuck::cast::<u32x16, i32x16>(
@@ -340,6 +368,7 @@ impl_lanes_wide!(
     f32x8,
     8,
     wide::u32x8,
+    wide::i32x8,
     |b| {
         f32x8::from_i32x8(wide::bytemuck::cast::<wide::u32x8, wide::i32x8>(
             b.unbounded_shr_scalar(8),

@@ -163,6 +163,11 @@ pub fn info() -> String {
     );
     let _ = writeln!(
         s,
+        "stream version:       {} (the values a seed gives)",
+        weightinit::sample::STREAM_VERSION
+    );
+    let _ = writeln!(
+        s,
         "gemm micro-kernel:    {}x{} tile of f32x{} (MR x NR), KC {}, MC {}, NC {}",
         ap::MR,
         ap::NR,

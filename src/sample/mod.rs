@@ -15,6 +15,16 @@
 //! bytes are identical for any thread count and any chunk → thread assignment,
 //! and equal to the sequential [`fill_seq`].
 //!
+//! # Stream versions
+//! [`STREAM_VERSION`] names the values that a `(seed, stream)` gives. It
+//! changes whenever an algorithm changes them, as rand_distr's value-stability
+//! tests pin theirs; `tests/samplers.rs` pins the first outputs of each version.
+//!
+//! | version | normal | truncated normal | uniform |
+//! |---|---|---|---|
+//! | 1 | Box–Muller, angle folded by compares, Cephes `logf` | Giles' `erfinv` | top 24 bits |
+//! | 2 | Box–Muller, octant from bits, shorter log | rational Φ⁻¹, low 24 bits | unchanged |
+//!
 //! # The naive reference
 //! [`naive`] draws the same distributions element by element with rand_distr
 //! and `Xoshiro256PlusPlus`: another stream, the same distribution.
@@ -33,6 +43,9 @@ use wide::f32x16;
 pub use normal::Normal;
 pub use truncated::TruncatedNormal;
 pub use uniform::Uniform;
+
+/// The version of the sampler streams (see the module doc).
+pub const STREAM_VERSION: u32 = 2;
 
 /// Floats per chunk: each chunk has its own generator. 2¹⁶ floats (256 KiB)
 /// keeps a chunk in L2 and gives rayon 16 tasks per million values.
