@@ -8,7 +8,7 @@
 //! | floor | module | fast path | reference |
 //! |---|---|---|---|
 //! | 0 | [`simd`] | `f32x16` / `f32x8` | `f32` |
-//! | 1 | [`rng`] | xoshiro256++ in 16 SIMD lanes | the same lanes, scalar |
+//! | 1 | [`rng`] | xoshiro256++ in 8 SIMD lanes | the same lanes, scalar |
 //! | 1 | [`gemm`] | packed, register-tiled, rayon | triple loop |
 //! | 1 | [`activation`] | `wide` sigmoid/tanh/ReLU | `f32::exp` |
 //! | 1 | [`npy`] | streaming .npy writer | |
@@ -18,6 +18,7 @@
 //! | 3 | [`init`] | variance scaling, orthogonal | |
 //! | 3 | [`network`] | fused forward/backward, LSUV | naive kernels |
 //! | 4 | [`experiment`] | the init × activation grid | |
+//! | 4 | [`train`] | Saito's training comparison: blocked GEMM, SIMD activations and softmax | triple loop, `f32::exp` |
 //! | 4 | [`results`] | criterion → machine-tagged results, comparison, paired A/B verdicts, exports | |
 //!
 //! Imports flow down the floors; nothing below the CLI prints or exits.
@@ -53,4 +54,5 @@ pub mod rng;
 pub mod sample;
 pub mod simd;
 pub mod stats;
+pub mod train;
 pub mod whole_file;

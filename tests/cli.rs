@@ -904,3 +904,95 @@ fn sample_writes_whole_files_or_none() {
     assert_eq!(shape, [64, 64]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn train_writes_its_json_and_figure() {
+    let dir = tmp("train");
+    let svg = dir.join("figs");
+    let o = run(&[
+        "train",
+        "--steps",
+        "150",
+        "--init",
+        "he_normal",
+        "--init",
+        "normal:0.01",
+        "--json",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(j["schema"], 1);
+    assert_eq!(j["config"]["steps"], 150);
+    assert_eq!(j["config"]["batch"], 128);
+    assert_eq!(j["config"]["data"], "digits");
+    assert_eq!(
+        j["config"]["sizes"],
+        serde_json::json!([64, 100, 100, 100, 100, 10])
+    );
+    let runs = j["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["init"], "he_normal");
+    assert_eq!(runs[0]["activation"], "relu");
+    assert_eq!(runs[0]["loss"].as_array().unwrap().len(), 150);
+    for r in runs {
+        let acc = r["test_accuracy"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&acc));
+    }
+    let text = std::fs::read_to_string(svg.join("train_loss_digits.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("the SVG parses");
+    assert!(text.contains("he_normal") && text.contains("normal:0.01"));
+    assert!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("polyline"))
+            .count()
+            >= 2
+    );
+    // Text: a row every 100 steps and one verdict per init.
+    let o = run(&["train", "--steps", "150", "--init", "normal:0.01"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("   100") && out.contains("   150"), "{out}");
+    assert!(out.contains("does not learn"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn train_refuses_bad_input_with_status_2() {
+    let dir = tmp("train-bad");
+    let missing = dir.join("nothing-here");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--steps", "0"], "--steps"),
+        (vec!["--batch", "0"], "--batch"),
+        (vec!["--steps", "-3"], "negative"),
+        (vec!["--lr", "NaN"], "--lr"),
+        (vec!["--lr", "-0.1"], "--lr"),
+        (vec!["--init", "bogus_normal"], "bogus_normal"),
+        (vec!["--activation", "swish"], "swish"),
+        (
+            vec!["--data", missing.to_str().unwrap()],
+            "train-images-idx3-ubyte",
+        ),
+    ];
+    for (args, want) in cases {
+        let mut a = vec!["train"];
+        a.extend(&args);
+        let o = run(&a);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // A malformed IDX file names itself.
+    std::fs::create_dir_all(&missing).unwrap();
+    for n in weightinit::train::idx::MNIST_FILES {
+        std::fs::write(missing.join(n), b"\x00\x00\x08\x03\x00\x00").unwrap();
+    }
+    let o = run(&["train", "--data", missing.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("train-images-idx3-ubyte") && err.contains("truncated"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -33,6 +33,8 @@ pub enum Cmd {
     Ab(AbArgs),
     /// Write a results file in the format of a benchmark tracker.
     Export(ExportArgs),
+    /// Train the same network from each initializer (Saito §6.2.4) and compare the losses.
+    Train(TrainArgs),
 }
 
 /// A count (sizes, bins, iterations). Negative numbers reach this parser
@@ -92,6 +94,40 @@ pub struct ExperimentArgs {
     /// LSUV rescalings per layer at most.
     #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = count_u32)]
     pub lsuv_max_iter: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Initializer (repeatable; default normal:0.01, lecun_normal, he_normal), or `all`.
+    #[arg(long = "init", value_name = "NAME")]
+    pub inits: Vec<String>,
+    /// The hidden layers' activation: relu, sigmoid, tanh.
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// SGD steps.
+    #[arg(long, default_value_t = 2000, allow_negative_numbers = true, value_parser = count)]
+    pub steps: usize,
+    /// Rows per batch.
+    #[arg(long, default_value_t = 128, allow_negative_numbers = true, value_parser = count)]
+    pub batch: usize,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    pub lr: f32,
+    /// Seed of the weights and the batches.
+    #[arg(long, default_value_t = weightinit::train::DEFAULT_SEED, allow_negative_numbers = true)]
+    pub seed: u64,
+    /// MNIST's four IDX files (plain or .gz) in this directory, instead of the embedded digits.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<std::path::PathBuf>,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the loss curves (SVG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<std::path::PathBuf>,
+    /// Run the scalar reference path (triple-loop GEMM, f32::exp).
+    #[arg(long)]
+    pub naive: bool,
 }
 
 #[derive(Args, Debug)]

@@ -31,10 +31,11 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Some(Cmd::Compare(a)) => compare_cmd(a),
         Some(Cmd::Ab(a)) => super::ab::run(a),
         Some(Cmd::Export(a)) => export_cmd(a),
+        Some(Cmd::Train(a)) => super::train::run(a),
     }
 }
 
-fn require_isa() -> Result<(), CliError> {
+pub(super) fn require_isa() -> Result<(), CliError> {
     match std::env::var("WEIGHTINIT_REQUIRE_ISA") {
         Ok(req) if !req.is_empty() => {
             weightinit::simd::Isa::check_required(&req).map_err(CliError::usage)

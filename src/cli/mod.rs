@@ -9,6 +9,7 @@ mod args;
 mod commands;
 mod plot;
 mod render;
+mod train;
 
 use clap::Parser;
 use std::process::ExitCode;

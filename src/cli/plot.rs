@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use weightinit::activation::Activation;
 use weightinit::experiment::{Report, Run};
 use weightinit::results::compare::Comparison;
+use weightinit::train::{TrainRun, WINDOW};
 
 /// Writes an SVG document whole ([`weightinit::results::write_whole`]).
 fn write_svg(path: &Path, svg: &str) -> Result<(), String> {
@@ -259,4 +260,66 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
         root.present().map_err(|e| wrap(err(e)))?;
     }
     write_svg(path, &svg)
+}
+
+/// Saito's Figure 6-15: the smoothed training loss against steps, one line per init.
+pub fn train_loss(runs: &[TrainRun], title: &str, path: &Path) -> Result<(), String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let steps = runs.iter().map(|r| r.loss.len()).max().unwrap_or(1);
+        let curves: Vec<Vec<(f64, f64)>> = runs
+            .iter()
+            .map(|r| {
+                (0..r.loss.len())
+                    .map(|t| ((t + 1) as f64, r.smoothed(t)))
+                    .collect()
+            })
+            .collect();
+        let top = curves
+            .iter()
+            .flatten()
+            .map(|p| p.1)
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max)
+            .max(0.1)
+            * 1.05;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..steps as f64, 0f64..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("step")
+            .y_desc(format!("loss (mean of the last {WINDOW} batches)"))
+            .draw()
+            .map_err(err)?;
+        for (i, (run, curve)) in runs.iter().zip(curves).enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            chart
+                .draw_series(LineSeries::new(
+                    curve.into_iter().filter(|p| p.1.is_finite()),
+                    color.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(run.init.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+        .map_err(|e| format!("cannot create the directory of `{}`: {e}", path.display()))?;
+    write_svg(path, &svg).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }

@@ -111,17 +111,19 @@ pub fn area_of(group: &str) -> Option<&'static str> {
         "activation_f32" => "activations",
         "experiment" | "experiment_grid" | "layer" => "experiment",
         "orthogonal" => "orthogonal",
+        "train" => "training",
         _ => return None,
     })
 }
 
 /// The areas in the order the summary lists them.
-pub const AREAS: [&str; 5] = [
+pub const AREAS: [&str; 6] = [
     "samplers",
     "gemm",
     "activations",
     "experiment",
     "orthogonal",
+    "training",
 ];
 
 fn geomean(xs: impl Iterator<Item = f64>) -> Option<f64> {

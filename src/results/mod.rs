@@ -191,6 +191,7 @@ fn unit_of(group: &str, tp: &criterion::Throughput) -> (u64, &'static str, f64) 
             "sgemm" | "peak" | "orthogonal" => (*elements, "GFLOP/s", 1e-9),
             // fill writes f32: 4 bytes per element.
             "fill_f32" => (*elements, "GB/s", 4e-9),
+            "train" => (*elements, "steps/s", 1.0),
             _ => (*elements, "G elements/s", 1e-9),
         },
     }

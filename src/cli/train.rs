@@ -1,0 +1,243 @@
+//! `weightinit train`: Saito's §6.2.4 comparison, one training run per initializer.
+use super::CliError;
+use super::args::TrainArgs;
+use super::plot;
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use weightinit::activation::Activation;
+use weightinit::experiment::InitSpec;
+use weightinit::train::data::Split;
+use weightinit::train::mlp::{Fast, Naive};
+use weightinit::train::{self, DEFAULT_INITS, TrainConfig, TrainError, TrainRun, WINDOW};
+
+/// The JSON document of `--json`.
+#[derive(serde::Serialize)]
+struct TrainReport<'a> {
+    schema: u32,
+    config: Config<'a>,
+    runs: &'a [TrainRun],
+}
+
+#[derive(serde::Serialize)]
+struct Config<'a> {
+    data: &'a str,
+    train_rows: usize,
+    test_rows: usize,
+    sizes: Vec<usize>,
+    #[serde(flatten)]
+    train: &'a TrainConfig,
+    path: &'static str,
+    smoothing_window: usize,
+}
+
+/// The library names the field; the user typed a flag.
+fn train_error(e: TrainError) -> CliError {
+    match e {
+        TrainError::Zero(f @ ("steps" | "batch")) => {
+            CliError::usage(format!("--{f} must be at least 1, got 0"))
+        }
+        TrainError::LearningRate(v) => {
+            CliError::usage(format!("--lr must be a finite number > 0, got {v}"))
+        }
+        e => CliError::usage(e),
+    }
+}
+
+pub fn run(a: TrainArgs) -> Result<u8, CliError> {
+    super::commands::require_isa()?;
+    let specs = if a.inits.is_empty() {
+        DEFAULT_INITS
+            .iter()
+            .map(|s| InitSpec::parse(s).expect("built-in names parse"))
+            .collect()
+    } else if a.inits.iter().any(|s| s.eq_ignore_ascii_case("all")) {
+        InitSpec::all()
+    } else {
+        a.inits
+            .iter()
+            .map(|s| InitSpec::parse(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(CliError::usage)?
+    };
+    let cfg = TrainConfig {
+        activation: Activation::parse(&a.activation).map_err(CliError::usage)?,
+        steps: a.steps,
+        batch: a.batch,
+        lr: a.lr,
+        seed: a.seed,
+        ..TrainConfig::default()
+    };
+    cfg.validate().map_err(train_error)?;
+    let split = match &a.data {
+        Some(dir) => train::idx::load_mnist(dir).map_err(CliError::usage)?,
+        None => train::data::digits(),
+    };
+    let done = AtomicUsize::new(0);
+    let total = cfg.steps * specs.len();
+    let t = Instant::now();
+    let runs = with_progress(&done, total, || {
+        if a.naive {
+            train::train(&cfg, &specs, &split, &Naive, &done)
+        } else {
+            train::train(&cfg, &specs, &split, &Fast, &done)
+        }
+    })
+    .map_err(train_error)?;
+    let elapsed = t.elapsed();
+    let path = if a.naive { "naive" } else { "fast" };
+    if a.json {
+        let report = TrainReport {
+            schema: 1,
+            config: Config {
+                data: &split.name,
+                train_rows: split.train.len(),
+                test_rows: split.test.len(),
+                sizes: cfg.sizes(&split.train),
+                train: &cfg,
+                path,
+                smoothing_window: WINDOW,
+            },
+            runs: &runs,
+        };
+        let s = serde_json::to_string(&report)
+            .map_err(|e| CliError::usage(format!("cannot encode JSON: {e}")))?;
+        println!("{s}");
+    } else {
+        print!("{}", render(&cfg, &split, &runs, path, elapsed));
+    }
+    if let Some(dir) = a.plot {
+        let file = dir.join(format!("train_loss_{}.svg", split.name));
+        let title = format!(
+            "training loss on {}, {} (Saito fig. 6-15)",
+            split.name,
+            cfg.activation.name()
+        );
+        plot::train_loss(&runs, &title, &file).map_err(CliError::usage)?;
+        if !a.json {
+            println!("wrote {}", file.display());
+        }
+    }
+    Ok(0)
+}
+
+/// Runs `f`, drawing a progress bar of `done` / `total` steps on a terminal.
+fn with_progress<R: Send>(done: &AtomicUsize, total: usize, f: impl FnOnce() -> R + Send) -> R {
+    if !std::io::stderr().is_terminal() {
+        return f();
+    }
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !finished.load(Ordering::Relaxed) {
+                let d = done.load(Ordering::Relaxed).min(total);
+                let filled = 40 * d / total.max(1);
+                eprint!(
+                    "\r[{}{}] {d}/{total} steps",
+                    "#".repeat(filled),
+                    ".".repeat(40 - filled)
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            eprint!("\r{}\r", " ".repeat(64));
+        });
+        let r = f();
+        finished.store(true, Ordering::Relaxed);
+        r
+    })
+}
+
+/// The verdict of each run: "does not learn", or "learns", and "learns fastest"
+/// for the learner with the lowest final loss.
+pub fn verdicts(runs: &[TrainRun], classes: usize) -> Vec<&'static str> {
+    let best = runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.learns(classes))
+        .min_by(|a, b| a.1.final_loss().total_cmp(&b.1.final_loss()))
+        .map(|(i, _)| i);
+    runs.iter()
+        .enumerate()
+        .map(|(i, r)| match (r.learns(classes), Some(i) == best) {
+            (false, _) => "does not learn",
+            (true, true) => "learns fastest",
+            (true, false) => "learns",
+        })
+        .collect()
+}
+
+fn render(
+    cfg: &TrainConfig,
+    split: &Split,
+    runs: &[TrainRun],
+    path: &str,
+    elapsed: Duration,
+) -> String {
+    let mut s = String::new();
+    let sizes: Vec<String> = cfg
+        .sizes(&split.train)
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let _ = writeln!(
+        s,
+        "weightinit train: {} ({} train / {} test rows), {} {}, SGD lr {}, batch {}, {} steps, \
+         seed {}, {path} path: {} runs in {:.2} s",
+        split.name,
+        split.train.len(),
+        split.test.len(),
+        sizes.join("-"),
+        cfg.activation.name(),
+        cfg.lr,
+        cfg.batch,
+        cfg.steps,
+        cfg.seed,
+        runs.len(),
+        elapsed.as_secs_f64()
+    );
+    let _ = writeln!(
+        s,
+        "\nloss (mean of the last {WINDOW} batch losses; ln {} = {:.3} is chance)",
+        split.train.classes,
+        (split.train.classes as f64).ln()
+    );
+    let w = runs.iter().map(|r| r.init.len()).max().unwrap_or(4).max(8);
+    let _ = write!(s, "{:>6}", "step");
+    for r in runs {
+        let _ = write!(s, "  {:>w$}", r.init);
+    }
+    let _ = writeln!(s);
+    let every = if cfg.steps <= 2000 {
+        WINDOW.min(cfg.steps)
+    } else {
+        cfg.steps / 20
+    };
+    let mut steps: Vec<usize> = (every..=cfg.steps).step_by(every.max(1)).collect();
+    if steps.last() != Some(&cfg.steps) {
+        steps.push(cfg.steps);
+    }
+    for t in steps {
+        let _ = write!(s, "{t:>6}");
+        for r in runs {
+            let _ = write!(s, "  {:>w$.4}", r.smoothed(t - 1));
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(
+        s,
+        "\n{:<w$}  {:>10}  {:>9}  {:>8}  verdict",
+        "init", "final loss", "train acc", "test acc"
+    );
+    for (r, v) in runs.iter().zip(verdicts(runs, split.train.classes)) {
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:>10.4}  {:>8.1}%  {:>7.1}%  {v}",
+            r.init,
+            r.final_loss(),
+            100.0 * r.train_accuracy,
+            100.0 * r.test_accuracy
+        );
+    }
+    s
+}

@@ -1,0 +1,271 @@
+//! MNIST's IDX files (LeCun, Cortes & Burges, "The MNIST database").
+//!
+//! ```text
+//! 0x00 0x00  type (0x08: unsigned byte)  ndims
+//! ndims × big-endian u32 dimension
+//! the data, row-major, one byte per value
+//! ```
+//!
+//! Images are 3-dimensional (`n × rows × cols`), labels 1-dimensional. A file
+//! name ending in `.gz` (or a file that starts with gzip's magic) is
+//! decompressed first. [`load_mnist`] looks in a directory for the four
+//! standard names, plain or with `.gz`.
+#![forbid(unsafe_code)]
+
+use super::data::{Dataset, Split};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The four files of MNIST: train images and labels, test images and labels.
+pub const MNIST_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// Something wrong with an IDX file, naming it.
+#[derive(Debug)]
+pub enum IdxError {
+    /// Neither `NAME` nor `NAME.gz` is in the directory.
+    Missing {
+        /// The directory searched.
+        dir: PathBuf,
+        /// The base name.
+        name: &'static str,
+    },
+    /// The file could not be read or decompressed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The first four bytes are not `00 00 08 NDIMS` with the expected `NDIMS`.
+    Magic {
+        /// The file.
+        path: PathBuf,
+        /// The first four bytes.
+        found: [u8; 4],
+        /// The number of dimensions wanted.
+        ndims: u8,
+    },
+    /// The file is shorter than its header says.
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Bytes the header implies.
+        expected: u64,
+        /// Bytes present.
+        found: u64,
+    },
+    /// A dimension is zero, or image and label counts differ, or train and test images differ in size.
+    Dims {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// A label is not a digit.
+    Label {
+        /// The file.
+        path: PathBuf,
+        /// Its row.
+        index: usize,
+        /// Its value.
+        value: u8,
+    },
+}
+
+impl core::fmt::Display for IdxError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            IdxError::Missing { dir, name } => write!(
+                f,
+                "`{}` has no `{name}` (or `{name}.gz`): --data wants MNIST's four IDX files",
+                dir.display()
+            ),
+            IdxError::Io { path, source } => {
+                write!(f, "cannot read `{}`: {source}", path.display())
+            }
+            IdxError::Magic { path, found, ndims } => write!(
+                f,
+                "`{}` is not an IDX file of unsigned bytes with {ndims} dimension(s): \
+                 it starts {:02x} {:02x} {:02x} {:02x}, want 00 00 08 {ndims:02x}",
+                path.display(),
+                found[0],
+                found[1],
+                found[2],
+                found[3]
+            ),
+            IdxError::Truncated {
+                path,
+                expected,
+                found,
+            } => write!(
+                f,
+                "`{}` is truncated: its header implies {expected} bytes, it has {found}",
+                path.display()
+            ),
+            IdxError::Dims { path, what } => write!(f, "`{}`: {what}", path.display()),
+            IdxError::Label { path, index, value } => write!(
+                f,
+                "`{}`: label {index} is {value}, not a digit 0..=9",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for IdxError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            IdxError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// The bytes of `path`, gunzipped when it is gzip.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, IdxError> {
+    let io = |source| IdxError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let raw = std::fs::read(path).map_err(io)?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(io)?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// An IDX array of unsigned bytes: its dimensions and its data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdxArray {
+    /// The dimensions.
+    pub dims: Vec<usize>,
+    /// The values, row-major.
+    pub data: Vec<u8>,
+}
+
+/// Reads an IDX file of unsigned bytes with `ndims` dimensions.
+pub fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
+    let bytes = read_bytes(path)?;
+    let mut magic = [0u8; 4];
+    let n = bytes.len().min(4);
+    magic[..n].copy_from_slice(&bytes[..n]);
+    if bytes.len() < 4 || magic != [0, 0, 0x08, ndims] {
+        return Err(IdxError::Magic {
+            path: path.to_path_buf(),
+            found: magic,
+            ndims,
+        });
+    }
+    let header = 4 + 4 * ndims as usize;
+    if bytes.len() < header {
+        return Err(IdxError::Truncated {
+            path: path.to_path_buf(),
+            expected: header as u64,
+            found: bytes.len() as u64,
+        });
+    }
+    let dims: Vec<usize> = bytes[4..header]
+        .chunks_exact(4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .collect();
+    if let Some(i) = dims.iter().position(|&d| d == 0) {
+        return Err(IdxError::Dims {
+            path: path.to_path_buf(),
+            what: format!("dimension {} is 0", i + 1),
+        });
+    }
+    let count = dims
+        .iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+        .unwrap_or(u64::MAX);
+    let expected = (header as u64).saturating_add(count);
+    if (bytes.len() as u64) < expected {
+        return Err(IdxError::Truncated {
+            path: path.to_path_buf(),
+            expected,
+            found: bytes.len() as u64,
+        });
+    }
+    Ok(IdxArray {
+        dims,
+        data: bytes[header..expected as usize].to_vec(),
+    })
+}
+
+/// Images and labels as a dataset: features pixel/255, labels checked to be digits.
+pub fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, IdxError> {
+    let im = read(images, 3)?;
+    let lb = read(labels, 1)?;
+    if im.dims[0] != lb.dims[0] {
+        return Err(IdxError::Dims {
+            path: labels.to_path_buf(),
+            what: format!(
+                "{} labels for {} images in `{}`",
+                lb.dims[0],
+                im.dims[0],
+                images.display()
+            ),
+        });
+    }
+    if let Some((index, &value)) = lb.data.iter().enumerate().find(|(_, v)| **v > 9) {
+        return Err(IdxError::Label {
+            path: labels.to_path_buf(),
+            index,
+            value,
+        });
+    }
+    Ok(Dataset {
+        x: im.data.iter().map(|&p| p as f32 / 255.0).collect(),
+        y: lb.data,
+        features: im.dims[1] * im.dims[2],
+        classes: 10,
+    })
+}
+
+/// `dir/NAME`, or `dir/NAME.gz`.
+fn find(dir: &Path, name: &'static str) -> Result<PathBuf, IdxError> {
+    let plain = dir.join(name);
+    let gz = dir.join(format!("{name}.gz"));
+    if plain.is_file() {
+        Ok(plain)
+    } else if gz.is_file() {
+        Ok(gz)
+    } else {
+        Err(IdxError::Missing {
+            dir: dir.to_path_buf(),
+            name,
+        })
+    }
+}
+
+/// MNIST's training and test sets from `dir`.
+pub fn load_mnist(dir: &Path) -> Result<Split, IdxError> {
+    let [ti, tl, vi, vl] = MNIST_FILES.map(|n| find(dir, n));
+    let train = read_pair(&ti?, &tl?)?;
+    let vi = vi?;
+    let test = read_pair(&vi, &vl?)?;
+    if test.features != train.features {
+        return Err(IdxError::Dims {
+            path: vi,
+            what: format!(
+                "test images have {} pixels, training images {}",
+                test.features, train.features
+            ),
+        });
+    }
+    Ok(Split {
+        name: "mnist".into(),
+        train,
+        test,
+    })
+}
