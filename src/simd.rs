@@ -68,6 +68,9 @@ pub trait Lanes:
     fn frexp_sqrt2(self) -> (Self, Self);
     /// The low `n ≤ 24` bits of each word as a float, exactly `w mod 2ⁿ`.
     fn from_low_bits(bits: Self::Bits, n: u32) -> Self;
+    /// The top bytes of three words as one 24-bit integer, `a₂₄..₃₁ + 2⁸·b₂₄..₃₁ +
+    /// 2¹⁶·c₂₄..₃₁`, as a float (exactly).
+    fn from_top_bytes(a: Self::Bits, b: Self::Bits, c: Self::Bits) -> Self;
     /// `self` with its sign flipped in the lanes whose word has bit `bit` set.
     fn flip_sign_by_bit(self, bits: Self::Bits, bit: u32) -> Self;
     /// Lanes whose word has bit `bit` set take `a`, the others `b`.
@@ -180,6 +183,10 @@ impl Lanes for f32 {
     #[inline(always)]
     fn from_low_bits(bits: u32, n: u32) -> Self {
         (bits & ((1 << n) - 1)) as f32
+    }
+    #[inline(always)]
+    fn from_top_bytes(a: u32, b: u32, c: u32) -> Self {
+        ((a >> 24) | ((b >> 16) & 0xff00) | ((c >> 8) & 0x00ff_0000)) as f32
     }
     #[inline(always)]
     fn flip_sign_by_bit(self, bits: u32, bit: u32) -> Self {
@@ -299,6 +306,14 @@ macro_rules! impl_lanes_wide {
                 type I = $ints;
                 let low = bits & <$bits>::splat((1 << n) - 1);
                 wide::bytemuck::cast::<$bits, I>(low).round_float()
+            }
+            #[inline(always)]
+            fn from_top_bytes(a: $bits, b: $bits, c: $bits) -> Self {
+                type I = $ints;
+                let v = a.unbounded_shr_scalar(24)
+                    | (b.unbounded_shr_scalar(16) & <$bits>::splat(0xff00))
+                    | (c.unbounded_shr_scalar(8) & <$bits>::splat(0x00ff_0000));
+                wide::bytemuck::cast::<$bits, I>(v).round_float()
             }
             #[inline(always)]
             fn flip_sign_by_bit(self, bits: $bits, bit: u32) -> Self {

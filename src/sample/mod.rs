@@ -1,12 +1,14 @@
 //! Uniform, normal and truncated-normal `f32` samplers over the [`rng`](crate::rng) lanes.
 //!
 //! Each distribution is a [`Transform`] from random words to floats, written
-//! once over [`Lanes`] (see [`uniform`], [`normal`], [`truncated`]). A block
-//! of the 8-lane generator (two steps) gives 32 words `w[0..32]`; the transform
-//! maps the pair `(w[i], w[16 + i])` (one lane, consecutive steps) to the
-//! outputs `(out[i], out[16 + i])` for `i < 16`. The SIMD path does this with
-//! two `f32x16`, the scalar twin with 16 pairs of `f32`: the same algorithm,
-//! lane by lane.
+//! once over [`Lanes`] (see [`uniform`], [`normal`], [`truncated`]). Two
+//! blocks of the 8-lane generator (four steps) give 64 words `w[0..64]`; the
+//! transform maps the quadruple `(w[i], w[16 + i], w[32 + i], w[48 + i])` (one
+//! lane, consecutive steps) to the outputs `out[i], out[16 + i], out[32 + i],
+//! out[48 + i]` for `i < 16`. The SIMD path does this with four `f32x16`, the
+//! scalar twin with 16 quadruples of `f32`: the same algorithm, lane by lane.
+//! The uniform and the truncated normal map each word to its own output; the
+//! normal needs all four.
 //!
 //! # Chunks and threads
 //! An output buffer is cut into chunks of [`CHUNK`] floats; chunk `c` is filled
@@ -23,7 +25,7 @@
 //! | version | normal | truncated normal | uniform |
 //! |---|---|---|---|
 //! | 1 | Box–Muller, angle folded by compares, Cephes `logf` | Giles' `erfinv` | top 24 bits |
-//! | 2 | Box–Muller, octant from bits, shorter log | rational Φ⁻¹, low 24 bits | unchanged |
+//! | 2 | four at a time: χ₄ radius (one log), octants from bits, shorter log | rational Φ⁻¹, low 24 bits | unchanged |
 //!
 //! # The naive reference
 //! [`naive`] draws the same distributions element by element with rand_distr
@@ -50,19 +52,20 @@ pub const STREAM_VERSION: u32 = 2;
 /// Floats per chunk: each chunk has its own generator. 2¹⁶ floats (256 KiB)
 /// keeps a chunk in L2 and gives rayon 16 tasks per million values.
 pub const CHUNK: usize = 1 << 16;
-/// Floats per generator block.
-pub const BLOCK: usize = WORDS_PER_BLOCK;
-const HALF: usize = BLOCK / 2;
+/// Floats per call of a [`Transform`]: two generator blocks.
+pub const BLOCK: usize = 2 * WORDS_PER_BLOCK;
+/// Floats per vector of the block.
+const QUARTER: usize = BLOCK / 4;
 
-/// Maps random words to floats, pairwise, for any lane width.
+/// Maps random words to floats, four at a time, for any lane width.
 pub trait Transform: Sync {
-    /// Outputs for the word pair `(w0, w1)`.
-    fn apply<V: Lanes>(&self, w0: V::Bits, w1: V::Bits) -> (V, V);
+    /// Outputs for the words `w` of four consecutive generator steps of each lane.
+    fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4];
 }
 
-/// A generator that can run a [`Transform`] over one step of its lanes.
+/// A generator that can run a [`Transform`] over two blocks of its lanes.
 pub trait BlockFill: BlockRng {
-    /// Draws one block and writes 32 floats.
+    /// Draws two blocks and writes 64 floats.
     fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]);
 }
 
@@ -70,20 +73,24 @@ impl BlockFill for SimdXoshiro {
     #[inline(always)]
     fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]) {
         let [w0, w1] = self.next_block();
-        let (a, b): (f32x16, f32x16) = t.apply::<f32x16>(w0, w1);
-        out[..HALF].copy_from_slice(a.as_array());
-        out[HALF..].copy_from_slice(b.as_array());
+        let [w2, w3] = self.next_block();
+        let v: [f32x16; 4] = t.apply::<f32x16>([w0, w1, w2, w3]);
+        for (o, v) in out.chunks_exact_mut(QUARTER).zip(v) {
+            o.copy_from_slice(v.as_array());
+        }
     }
 }
 
 impl BlockFill for ScalarXoshiro {
     #[inline]
     fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]) {
-        let w = self.next_block();
-        for i in 0..HALF {
-            let (a, b): (f32, f32) = t.apply::<f32>(w[i], w[HALF + i]);
-            out[i] = a;
-            out[HALF + i] = b;
+        let (a, b) = (self.next_block(), self.next_block());
+        for i in 0..QUARTER {
+            let w = [a[i], a[QUARTER + i], b[i], b[QUARTER + i]];
+            let v: [f32; 4] = t.apply::<f32>(w);
+            for (k, x) in v.into_iter().enumerate() {
+                out[k * QUARTER + i] = x;
+            }
         }
     }
 }
@@ -263,18 +270,20 @@ pub(crate) fn check_std(name: &'static str, value: f32) -> Result<(), SampleErro
 }
 
 /// `rand`'s [`Distribution`](rand::distr::Distribution) for the samplers:
-/// one draw takes two words of the caller's generator and returns the first
+/// one draw takes as many words of the caller's generator as the transform
+/// reads for one output (one, or four for the normal) and returns the first
 /// output of the scalar twin of the SIMD transform (the bulk fills above are
 /// the fast path).
 macro_rules! distribution_by_scalar_twin {
-    ($($t:ty),*) => {$(
+    ($($t:ty: $words:expr),*) => {$(
         impl rand::distr::Distribution<f32> for $t {
             fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f32 {
-                let (w0, w1) = (rng.next_u32(), rng.next_u32());
-                self.apply::<f32>(w0, w1).0
+                let mut w = [0u32; 4];
+                w[..$words].iter_mut().for_each(|x| *x = rng.next_u32());
+                self.apply::<f32>(w)[0]
             }
         }
     )*};
 }
 
-distribution_by_scalar_twin!(Uniform, Normal, TruncatedNormal);
+distribution_by_scalar_twin!(Uniform: 1, Normal: 4, TruncatedNormal: 1);

@@ -1,23 +1,28 @@
-//! N(mean, std²) by the Box–Muller transform (Box & Muller 1958).
+//! N(mean, std²), four at a time: a χ₄ radius times a uniform point on S³.
 //!
-//! A pair of words `(w₀, w₁)` gives two outputs:
+//! Box & Muller (1958) make two normals from a radius `r = √(−2 ln u)` and a
+//! uniform angle. Four normals need only one log: for a standard normal
+//! `z ∈ ℝ⁴`, `R² = |z|²` is χ²₄, which is `−2 ln(u₁u₂)`, and independently
+//! `(z₁² + z₂²)/R²` is uniform on (0, 1) (a ratio of two χ²₂); each pair's
+//! direction is uniform on its circle. From four words `a, b, c, d` of one
+//! lane (consecutive steps):
 //!
 //! ```text
-//! u  = 1 − k·2⁻²⁴ ∈ [2⁻²⁴, 1],       k = w₀ mod 2²⁴
-//! r  = √(−2 ln u)
-//! φ  = (j + ½)·(π/4)·2⁻²¹ ∈ (0, π/4),   j = w₁ mod 2²¹
-//! (x, y) = (cos φ, sin φ), swapped when bit 30 of w₁ is set,
-//!          x negated by bit 31 of w₁, y by bit 31 of w₀
-//! z₀, z₁ = r·x, r·y
+//! u₁ = 1 − (a mod 2²⁴)·2⁻²⁴,  u₂ = 1 − (c mod 2²⁴)·2⁻²⁴ ∈ [2⁻²⁴, 1]
+//! R² = −2 ln(u₁u₂)
+//! v  = (k + ½)·2⁻²⁴ ∈ (0, 1),  k = the top bytes of a, c and b, as one 24-bit integer
+//! r₁ = √(R²·v),  r₂ = √(R² − R²·v)
+//! z₁, z₂ = r₁·(x, y) of b;     z₃, z₄ = r₂·(x, y) of d
 //! ```
 //!
-//! The swap and the two signs carry the octant: the angle of `(x, y)` is
-//! uniform on a grid of 2²⁴ midpoints of the circle, symmetric under every
-//! reflection of the square, so `z₀, z₁` are independent N(0, 1) up to the
-//! 24-bit grids of `u` and the angle. The smallest `u` is 2⁻²⁴, so |z|
-//! reaches √(48 ln 2) ≈ 5.77σ. Taking the octant from bits, rather
-//! than folding an angle in [−π, π] by compares, leaves two short polynomials
-//! and three bit operations.
+//! The unit vector `(x, y)` of a word `w`: `φ = (j + ½)·(π/4)·2⁻²¹ ∈ (0, π/4)`
+//! with `j = w mod 2²¹`, then `(cos φ, sin φ)`, swapped when bit 21 is set, `x`
+//! negated by bit 22 and `y` by bit 23. The swap and the signs carry the
+//! octant, so the angle is uniform on a grid of 2²⁴ midpoints of the circle,
+//! symmetric under every reflection of the square, with two short polynomials
+//! and no compare folds. The smallest `u₁u₂` is 2⁻⁴⁸, so |z| reaches
+//! √(96 ln 2) ≈ 8.2σ; the rounding of the product moves R² by at most 1.2e-7,
+//! which matters only for R² < 10⁻⁵ (probability 10⁻¹¹).
 //!
 //! Both elementary functions are written here for their known domains, so the
 //! SIMD path needs no range checks and the scalar twin runs the very same
@@ -28,15 +33,15 @@
 //!   with degree 8);
 //! - [`sin_cos_octant`]: Cephes' `sinf`/`cosf` polynomials on [0, π/4].
 //!
-//! `−2 ln u` stays within 1.2e-7 relative and sin, cos within 1e-7 absolute
+//! `−2 ln u` stays within 1.5e-7 relative and sin, cos within 1e-7 absolute
 //! of the exact values (`tests/samplers.rs`).
 //!
-//! Box–Muller was kept over √2·erfinv(2u − 1), XLA's normal: that needs a log
-//! per output, where Box–Muller needs one per pair, and a tail branch. The
-//! octant bits and the shorter log (stream version 2) took
-//! `normal_f32/simd/1048576` from 23% to 39–40% of `rng_u32/simd/1048576` on
-//! an AVX-512 Xeon (two criterion runs). Left untried: one log per four
-//! outputs (a uniform point on S³), worth about 5% by operation count.
+//! Stream version 2 replaced Box–Muller with a folded angle and Cephes' log,
+//! at 23% of `rng_u32/simd/1048576` for `normal_f32/simd/1048576` on an
+//! AVX-512 Xeon. Octant bits and the shorter log gave 39–40%; one log per
+//! four outputs took it to the figure of the commit that made it. The
+//! inverse CDF (XLA's `√2·erfinv`) was not tried: it needs a log per output
+//! and a tail branch.
 use super::{SampleError, Transform, check_finite, check_std};
 use crate::simd::Lanes;
 
@@ -47,7 +52,7 @@ use crate::simd::Lanes;
 /// let n = weightinit::sample::Normal { mean: 0.0, std: f32::NAN };
 /// ```
 ///
-/// As a `rand` distribution it draws one value per two words of the caller's
+/// As a `rand` distribution it draws one value per four words of the caller's
 /// generator, by the scalar twin of the SIMD transform:
 ///
 /// ```
@@ -112,11 +117,12 @@ pub fn neg_two_ln<V: Lanes>(u: V) -> V {
     e.mul_add(V::splat(-2.0 * core::f32::consts::LN_2), y)
 }
 
-/// Bits of the angle word: the offset within the octant, and the octant's three bits.
+/// Bits of an angle word: the offset within the octant, then the octant's three bits.
 const ANGLE_BITS: u32 = 21;
-const SWAP_BIT: u32 = 30;
-const SIGN_BIT: u32 = 31;
-/// Bits of `w₀` that give `u`.
+const SWAP_BIT: u32 = 21;
+const SIGN_X_BIT: u32 = 22;
+const SIGN_Y_BIT: u32 = 23;
+/// Bits of a radius word that give `u`.
 const RADIUS_BITS: u32 = 24;
 
 /// (sin φ, cos φ) for φ ∈ [0, π/4]: Cephes' `sinf` and `cosf` minimax polynomials.
@@ -134,32 +140,48 @@ pub fn sin_cos_octant<V: Lanes>(phi: V) -> (V, V) {
     (sin, cos)
 }
 
-/// The unit vector `(x, y)` of the module doc.
+/// The unit vector `(x, y)` of angle word `w` (the module doc).
 #[inline(always)]
-pub fn unit_circle<V: Lanes>(w0: V::Bits, w1: V::Bits) -> (V, V) {
+pub fn unit_circle<V: Lanes>(w: V::Bits) -> (V, V) {
     const STEP: f32 = core::f32::consts::FRAC_PI_4 / (1u32 << ANGLE_BITS) as f32;
-    let phi = V::from_low_bits(w1, ANGLE_BITS).mul_add(V::splat(STEP), V::splat(0.5 * STEP));
+    let phi = V::from_low_bits(w, ANGLE_BITS).mul_add(V::splat(STEP), V::splat(0.5 * STEP));
     let (s, c) = sin_cos_octant(phi);
-    let x = V::select_by_bit(w1, SWAP_BIT, s, c).flip_sign_by_bit(w1, SIGN_BIT);
-    let y = V::select_by_bit(w1, SWAP_BIT, c, s).flip_sign_by_bit(w0, SIGN_BIT);
+    let x = V::select_by_bit(w, SWAP_BIT, s, c).flip_sign_by_bit(w, SIGN_X_BIT);
+    let y = V::select_by_bit(w, SWAP_BIT, c, s).flip_sign_by_bit(w, SIGN_Y_BIT);
     (x, y)
 }
 
-/// The radius `r` and the unit vector `(x, y)` of the module doc.
+/// `u ∈ [2⁻²⁴, 1]` of radius word `w`.
 #[inline(always)]
-pub fn polar<V: Lanes>(w0: V::Bits, w1: V::Bits) -> (V, V, V) {
+fn radius_uniform<V: Lanes>(w: V::Bits) -> V {
     const STEP: f32 = 1.0 / (1u32 << RADIUS_BITS) as f32;
-    let u = V::from_low_bits(w0, RADIUS_BITS).mul_add(V::splat(-STEP), V::splat(1.0));
-    let r = neg_two_ln(u).sqrt();
-    let (x, y) = unit_circle::<V>(w0, w1);
-    (r, x, y)
+    V::from_low_bits(w, RADIUS_BITS).mul_add(V::splat(-STEP), V::splat(1.0))
+}
+
+/// The two radii `(r₁, r₂)` of words `a, b, c` (the module doc).
+#[inline(always)]
+pub fn radii<V: Lanes>(a: V::Bits, b: V::Bits, c: V::Bits) -> (V, V) {
+    const STEP: f32 = 1.0 / (1u32 << 24) as f32;
+    let r2 = neg_two_ln(radius_uniform::<V>(a) * radius_uniform::<V>(c));
+    let v = V::from_top_bytes(a, c, b).mul_add(V::splat(STEP), V::splat(0.5 * STEP));
+    let p = r2 * v;
+    (p.sqrt(), (r2 - p).sqrt())
 }
 
 impl Transform for Normal {
     #[inline(always)]
-    fn apply<V: Lanes>(&self, w0: V::Bits, w1: V::Bits) -> (V, V) {
-        let (r, x, y) = polar::<V>(w0, w1);
-        let (m, rs) = (V::splat(self.mean), r * V::splat(self.std));
-        (x.mul_add(rs, m), y.mul_add(rs, m))
+    fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4] {
+        let [a, b, c, d] = w;
+        let (r1, r2) = radii::<V>(a, b, c);
+        let (x1, y1) = unit_circle::<V>(b);
+        let (x2, y2) = unit_circle::<V>(d);
+        let (m, s) = (V::splat(self.mean), V::splat(self.std));
+        let (r1, r2) = (r1 * s, r2 * s);
+        [
+            x1.mul_add(r1, m),
+            y1.mul_add(r1, m),
+            x2.mul_add(r2, m),
+            y2.mul_add(r2, m),
+        ]
     }
 }

@@ -93,11 +93,9 @@ pub fn centred_uniform<V: Lanes>(w: V::Bits) -> V {
 
 impl Transform for TruncatedNormal {
     #[inline(always)]
-    fn apply<V: Lanes>(&self, w0: V::Bits, w1: V::Bits) -> (V, V) {
+    fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4] {
         let s = V::splat(self.sigma_prime());
         let m = V::splat(self.mean);
-        let a = probit_central(centred_uniform::<V>(w0));
-        let b = probit_central(centred_uniform::<V>(w1));
-        (a.mul_add(s, m), b.mul_add(s, m))
+        w.map(|w| probit_central(centred_uniform::<V>(w)).mul_add(s, m))
     }
 }

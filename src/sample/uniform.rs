@@ -74,14 +74,12 @@ pub fn next_down(x: f32) -> f32 {
 
 impl Transform for Uniform {
     #[inline(always)]
-    fn apply<V: Lanes>(&self, w0: V::Bits, w1: V::Bits) -> (V, V) {
+    fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4] {
         let (lo, scale, top) = (
             V::splat(self.lo),
             V::splat(self.scale),
             V::splat(self.below_hi),
         );
-        let a = (V::unit_from_bits(w0) * scale + lo).min(top);
-        let b = (V::unit_from_bits(w1) * scale + lo).min(top);
-        (a, b)
+        w.map(|w| (V::unit_from_bits(w) * scale + lo).min(top))
     }
 }
