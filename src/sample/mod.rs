@@ -59,6 +59,11 @@ const QUARTER: usize = BLOCK / 4;
 
 /// Maps random words to floats, four at a time, for any lane width.
 pub trait Transform: Sync {
+    /// Whether output `k` depends on word `k` alone (the uniform, the truncated
+    /// normal). The SIMD fill then transforms each generator block as it is
+    /// drawn: with two blocks' words live at once, the AVX2 build (16 `ymm`
+    /// registers) spilled the generator's state and the uniform lost 10%.
+    const WORDWISE: bool;
     /// Outputs for the words `w` of four consecutive generator steps of each lane.
     fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4];
 }
@@ -72,11 +77,21 @@ pub trait BlockFill: BlockRng {
 impl BlockFill for SimdXoshiro {
     #[inline(always)]
     fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]) {
-        let [w0, w1] = self.next_block();
-        let [w2, w3] = self.next_block();
-        let v: [f32x16; 4] = t.apply::<f32x16>([w0, w1, w2, w3]);
-        for (o, v) in out.chunks_exact_mut(QUARTER).zip(v) {
-            o.copy_from_slice(v.as_array());
+        if T::WORDWISE {
+            for half in out.chunks_exact_mut(2 * QUARTER) {
+                let [w0, w1] = self.next_block();
+                // Outputs 2 and 3 repeat 0 and 1; unused, they are never computed.
+                let [a, b, _, _] = t.apply::<f32x16>([w0, w1, w0, w1]);
+                half[..QUARTER].copy_from_slice(a.as_array());
+                half[QUARTER..].copy_from_slice(b.as_array());
+            }
+        } else {
+            let [w0, w1] = self.next_block();
+            let [w2, w3] = self.next_block();
+            let v: [f32x16; 4] = t.apply::<f32x16>([w0, w1, w2, w3]);
+            for (o, v) in out.chunks_exact_mut(QUARTER).zip(v) {
+                o.copy_from_slice(v.as_array());
+            }
         }
     }
 }

@@ -169,6 +169,8 @@ pub fn radii<V: Lanes>(a: V::Bits, b: V::Bits, c: V::Bits) -> (V, V) {
 }
 
 impl Transform for Normal {
+    const WORDWISE: bool = false;
+
     #[inline(always)]
     fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4] {
         let [a, b, c, d] = w;

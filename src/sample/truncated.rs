@@ -92,6 +92,8 @@ pub fn centred_uniform<V: Lanes>(w: V::Bits) -> V {
 }
 
 impl Transform for TruncatedNormal {
+    const WORDWISE: bool = true;
+
     #[inline(always)]
     fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4] {
         let s = V::splat(self.sigma_prime());

@@ -73,6 +73,8 @@ pub fn next_down(x: f32) -> f32 {
 }
 
 impl Transform for Uniform {
+    const WORDWISE: bool = true;
+
     #[inline(always)]
     fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4] {
         let (lo, scale, top) = (
