@@ -44,17 +44,21 @@ pub(super) fn require_isa() -> Result<(), CliError> {
     }
 }
 
+/// `--init` values: every scheme for `all`, else each name parsed (none for none).
+pub(super) fn parse_inits(names: &[String]) -> Result<Vec<InitSpec>, CliError> {
+    if names.iter().any(|s| s.eq_ignore_ascii_case("all")) {
+        return Ok(InitSpec::all());
+    }
+    names
+        .iter()
+        .map(|s| InitSpec::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::usage)
+}
+
 fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
     require_isa()?;
-    let inits = if a.inits.iter().any(|s| s.eq_ignore_ascii_case("all")) {
-        InitSpec::all()
-    } else {
-        a.inits
-            .iter()
-            .map(|s| InitSpec::parse(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(CliError::usage)?
-    };
+    let inits = parse_inits(&a.inits)?;
     let acts = a
         .activations
         .iter()

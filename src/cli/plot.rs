@@ -151,30 +151,42 @@ fn gradient_plot(act: Activation, runs: &[&Run], path: &Path) -> Result<(), Stri
             .y_label_formatter(&|y| format!("{y:.0e}"))
             .draw()
             .map_err(err)?;
-        for (i, run) in runs.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
-            chart
-                .draw_series(LineSeries::new(
-                    run.layers
-                        .iter()
-                        .map(|l| (l.layer as f64, l.weight_grad_rms.max(lo))),
-                    color.stroke_width(2),
-                ))
-                .map_err(err)?
-                .label(run.init.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        let series = runs.iter().map(|run| {
+            let points = run.layers.iter();
+            let points = points.map(|l| (l.layer as f64, l.weight_grad_rms.max(lo)));
+            (run.init.clone(), points.collect())
+        });
+        labelled_lines(&mut chart, series)?;
         root.present().map_err(err)?;
     }
     write_svg(path, &svg)
+}
+
+/// One line per `(label, points)`, coloured in turn, and their legend.
+fn labelled_lines<'a, X, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+    series: impl Iterator<Item = (String, Vec<(f64, f64)>)>,
+) -> Result<(), String>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for (i, (label, points)) in series.enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
 }
 
 /// A bar chart: change % per benchmark (regression) or throughput per benchmark and machine.
@@ -298,25 +310,11 @@ pub fn train_loss(runs: &[TrainRun], title: &str, path: &Path) -> Result<(), Str
             .y_desc(format!("loss (mean of the last {WINDOW} batches)"))
             .draw()
             .map_err(err)?;
-        for (i, (run, curve)) in runs.iter().zip(curves).enumerate() {
-            let color = Palette99::pick(i).to_rgba();
-            chart
-                .draw_series(LineSeries::new(
-                    curve.into_iter().filter(|p| p.1.is_finite()),
-                    color.stroke_width(2),
-                ))
-                .map_err(err)?
-                .label(run.init.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        let series = runs.iter().zip(curves).map(|(run, curve)| {
+            let finite = curve.into_iter().filter(|p| p.1.is_finite());
+            (run.init.clone(), finite.collect())
+        });
+        labelled_lines(&mut chart, series)?;
         root.present().map_err(err)?;
     }
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))

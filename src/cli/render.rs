@@ -380,7 +380,7 @@ fn cell_text(c: &Option<Cell>) -> String {
 }
 
 /// The ratios the README's machine table shows: (label, benchmark, figure).
-const KEY_RATIOS: [(&str, &str, Key); 6] = [
+const KEY_RATIOS: [(&str, &str, Key); 7] = [
     (
         "normal sampler, SIMD / rand_distr (1M)",
         "normal_f32/simd/1048576",
@@ -409,6 +409,11 @@ const KEY_RATIOS: [(&str, &str, Key); 6] = [
     (
         "experiment grid, fast / naive",
         "experiment_grid/fast/24",
+        Key::Naive,
+    ),
+    (
+        "training on digits, fast / naive",
+        "train/fast/digits",
         Key::Naive,
     ),
 ];

@@ -47,20 +47,13 @@ fn train_error(e: TrainError) -> CliError {
 
 pub fn run(a: TrainArgs) -> Result<u8, CliError> {
     super::commands::require_isa()?;
-    let specs = if a.inits.is_empty() {
-        DEFAULT_INITS
+    let mut specs = super::commands::parse_inits(&a.inits)?;
+    if specs.is_empty() {
+        specs = DEFAULT_INITS
             .iter()
             .map(|s| InitSpec::parse(s).expect("built-in names parse"))
-            .collect()
-    } else if a.inits.iter().any(|s| s.eq_ignore_ascii_case("all")) {
-        InitSpec::all()
-    } else {
-        a.inits
-            .iter()
-            .map(|s| InitSpec::parse(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(CliError::usage)?
-    };
+            .collect();
+    }
     let cfg = TrainConfig {
         activation: Activation::parse(&a.activation).map_err(CliError::usage)?,
         steps: a.steps,

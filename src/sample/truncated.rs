@@ -22,7 +22,7 @@
 //!
 //! The rational replaced Giles' `erfinv` central branch, which needed a log
 //! per output (stream version 2): `trunc_normal_f32/simd/1048576` went from
-//! 12% to 43–46% of `rng_u32/simd/1048576` on an AVX-512 Xeon (two criterion
+//! 12% to 42–46% of `rng_u32/simd/1048576` on an AVX-512 Xeon (four criterion
 //! runs), above the normal's 39–40%.
 use super::{SampleError, Transform, check_finite, check_std};
 use crate::simd::Lanes;
