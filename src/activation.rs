@@ -257,16 +257,26 @@ impl Activation {
 
     /// In place: `x[i] = f(x[i])`, as [`apply_simd`](Self::apply_simd).
     pub fn apply_simd_in_place(self, x: &mut [f32]) {
-        let mut chunks = x.chunks_exact_mut(16);
-        for c in &mut chunks {
-            let y = self.eval(f32x16::from(&*c));
-            c.copy_from_slice(y.as_array());
-        }
-        let tail = chunks.into_remainder();
-        if !tail.is_empty() {
-            let y = self.eval(padded(tail));
-            tail.copy_from_slice(&y.as_array()[..tail.len()]);
-        }
+        map_in_place(x, |v| self.eval(v))
+    }
+}
+
+/// In place: `x[i] = eˣ⁽ⁱ⁾` by [`exp`] on `f32x16` (the softmax of the training network).
+pub fn exp_simd_in_place(x: &mut [f32]) {
+    map_in_place(x, exp)
+}
+
+/// `x[i] = f(x[i])`, 16 at a time; the tail through one zero-padded vector.
+fn map_in_place(x: &mut [f32], f: impl Fn(f32x16) -> f32x16) {
+    let mut chunks = x.chunks_exact_mut(16);
+    for c in &mut chunks {
+        let y = f(f32x16::from(&*c));
+        c.copy_from_slice(y.as_array());
+    }
+    let tail = chunks.into_remainder();
+    if !tail.is_empty() {
+        let y = f(padded(tail));
+        tail.copy_from_slice(&y.as_array()[..tail.len()]);
     }
 }
 
@@ -309,7 +319,7 @@ fn par_chunks(x: &[f32], out: &mut [f32], f: impl Fn(&[f32], &mut [f32], bool) +
 
 /// The up to 15 floats of a tail, zero-padded to one vector.
 #[inline(always)]
-fn padded(tail: &[f32]) -> f32x16 {
+pub(crate) fn padded(tail: &[f32]) -> f32x16 {
     let mut v = [0f32; 16];
     v[..tail.len()].copy_from_slice(tail);
     f32x16::from(v)

@@ -2,9 +2,10 @@
 //!
 //! Every SIMD algorithm of the crate (the sampler transforms, the activations,
 //! the GEMM micro-kernel) is written once over [`Lanes`]. The scalar twin is the
-//! same body instantiated at `f32`, one lane at a time, with the standard
-//! library's `ln`, `exp` and `sin_cos`; the SIMD path instantiates it at
-//! `f32x16` (or `f32x8`) with `wide`'s polynomial versions. This is the layout
+//! same body instantiated at `f32`, one lane at a time; the SIMD path
+//! instantiates it at `f32x16` (or `f32x8`). Elementary functions (exp, the
+//! samplers' log, sin and cos) are polynomials written over [`Lanes`] too, so
+//! both run the same arithmetic. This is the layout
 //! of memchr's `src/vector.rs`: the algorithm once, the ISA underneath.
 //!
 //! `wide` picks its implementation at compile time from the enabled target
@@ -41,12 +42,6 @@ pub trait Lanes:
     fn max(self, o: Self) -> Self;
     /// Square root.
     fn sqrt(self) -> Self;
-    /// Natural logarithm.
-    fn ln(self) -> Self;
-    /// e^x, with e^(−∞) = 0, e^(+∞) = +∞ and NaN passed through.
-    fn exp(self) -> Self;
-    /// (sin x, cos x) for |x| ≤ π.
-    fn sin_cos(self) -> (Self, Self);
     /// max(x, 0) with NaN passed through and −0 mapped to +0 (ReLU).
     fn max0(self) -> Self;
     /// |x|.
@@ -137,18 +132,6 @@ impl Lanes for f32 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         f32::sqrt(self)
-    }
-    #[inline(always)]
-    fn ln(self) -> Self {
-        f32::ln(self)
-    }
-    #[inline(always)]
-    fn exp(self) -> Self {
-        f32::exp(self)
-    }
-    #[inline(always)]
-    fn sin_cos(self) -> (Self, Self) {
-        f32::sin_cos(self)
     }
     #[inline(always)]
     fn max0(self) -> Self {
@@ -244,18 +227,6 @@ macro_rules! impl_lanes_wide {
             #[inline(always)]
             fn sqrt(self) -> Self {
                 <$v>::sqrt(self)
-            }
-            #[inline(always)]
-            fn ln(self) -> Self {
-                <$v>::ln(self)
-            }
-            #[inline(always)]
-            fn exp(self) -> Self {
-                <$v>::exp(self)
-            }
-            #[inline(always)]
-            fn sin_cos(self) -> (Self, Self) {
-                <$v>::sin_cos(self)
             }
             #[inline(always)]
             fn max0(self) -> Self {

@@ -32,6 +32,16 @@ impl Default for LsuvConfig {
     }
 }
 
+impl LsuvConfig {
+    /// The factor that brings pre-activations of variance `var` to 1 after
+    /// `used` rescalings, or `None` when LSUV stops: the variance is within
+    /// `tol` of 1, `max_iter` rescalings are spent, or it is 0 or not finite.
+    pub fn rescale(&self, var: f64, used: u32) -> Option<f32> {
+        let done = (var - 1.0).abs() < self.tol || used >= self.max_iter;
+        (!done && var > 0.0 && var.is_finite()).then(|| (1.0 / var.sqrt()) as f32)
+    }
+}
+
 /// LSUV weights for `act` on the experiment's batch.
 pub fn init<K: Kernels>(
     cfg: &NetConfig,
@@ -54,15 +64,9 @@ pub fn init<K: Kernels>(
                 wv,
                 &mut MatMut::row_major(&mut a, n, width).expect(SHAPES_OK),
             );
-            let var = mean_std(&a).1.powi(2);
-            if (var - 1.0).abs() < lsuv.tol
-                || used >= lsuv.max_iter
-                || var == 0.0
-                || !var.is_finite()
-            {
+            let Some(s) = lsuv.rescale(mean_std(&a).1.powi(2), used) else {
                 break;
-            }
-            let s = (1.0 / var.sqrt()) as f32;
+            };
             wl.iter_mut().for_each(|w| *w *= s);
             used += 1;
         }

@@ -44,7 +44,7 @@
 //! a third of the work. The inverse CDF (XLA's `√2·erfinv`) was not tried: a
 //! log per output and a tail branch.
 use super::{SampleError, Transform, check_finite, check_std};
-use crate::simd::Lanes;
+use crate::simd::{Lanes, TWO_POW_M24};
 
 /// N(mean, std²) for `f32`. Its parameters are set by [`Normal::new`] alone,
 /// which checks them:
@@ -123,7 +123,7 @@ const ANGLE_BITS: u32 = 21;
 const SWAP_BIT: u32 = 21;
 const SIGN_X_BIT: u32 = 22;
 const SIGN_Y_BIT: u32 = 23;
-/// Bits of a radius word that give `u`.
+/// Bits of a radius word that give `u` (the 2⁻²⁴ grid).
 const RADIUS_BITS: u32 = 24;
 
 /// (sin φ, cos φ) for φ ∈ [0, π/4]: Cephes' `sinf` and `cosf` minimax polynomials.
@@ -155,16 +155,15 @@ pub fn unit_circle<V: Lanes>(w: V::Bits) -> (V, V) {
 /// `u ∈ [2⁻²⁴, 1]` of radius word `w`.
 #[inline(always)]
 fn radius_uniform<V: Lanes>(w: V::Bits) -> V {
-    const STEP: f32 = 1.0 / (1u32 << RADIUS_BITS) as f32;
-    V::from_low_bits(w, RADIUS_BITS).mul_add(V::splat(-STEP), V::splat(1.0))
+    V::from_low_bits(w, RADIUS_BITS).mul_add(V::splat(-TWO_POW_M24), V::splat(1.0))
 }
 
 /// The two radii `(r₁, r₂)` of words `a, b, c` (the module doc).
 #[inline(always)]
 pub fn radii<V: Lanes>(a: V::Bits, b: V::Bits, c: V::Bits) -> (V, V) {
-    const STEP: f32 = 1.0 / (1u32 << 24) as f32;
     let r2 = neg_two_ln(radius_uniform::<V>(a) * radius_uniform::<V>(c));
-    let v = V::from_top_bytes(a, c, b).mul_add(V::splat(STEP), V::splat(0.5 * STEP));
+    let half = 0.5 * TWO_POW_M24;
+    let v = V::from_top_bytes(a, c, b).mul_add(V::splat(TWO_POW_M24), V::splat(half));
     let p = r2 * v;
     (p.sqrt(), (r2 - p).sqrt())
 }

@@ -75,38 +75,21 @@ impl Arith for Fast {
         let mut zc = z.chunks_exact_mut(16);
         let mut hc = h.chunks_exact_mut(16);
         for (zs, hs) in (&mut zc).zip(&mut hc) {
-            let (y, d) = f(lanes(zs));
+            let (y, d) = f(f32x16::from(&*zs));
             hs.copy_from_slice(y.as_array());
             zs.copy_from_slice(d.as_array());
         }
         let (zr, hr) = (zc.into_remainder(), hc.into_remainder());
         if !zr.is_empty() {
-            let mut pad = [0f32; 16];
-            pad[..zr.len()].copy_from_slice(zr);
-            let (y, d) = f(f32x16::from(pad));
+            let (y, d) = f(activation::padded(zr));
             let n = zr.len();
             hr.copy_from_slice(&y.as_array()[..n]);
             zr.copy_from_slice(&d.as_array()[..n]);
         }
     }
     fn exp_in_place(&self, e: &mut [f32]) {
-        let mut chunks = e.chunks_exact_mut(16);
-        for c in &mut chunks {
-            c.copy_from_slice(activation::exp(lanes(c)).as_array());
-        }
-        let r = chunks.into_remainder();
-        if !r.is_empty() {
-            let mut pad = [0f32; 16];
-            pad[..r.len()].copy_from_slice(r);
-            let n = r.len();
-            r.copy_from_slice(&activation::exp(f32x16::from(pad)).as_array()[..n]);
-        }
+        activation::exp_simd_in_place(e)
     }
-}
-
-/// 16 floats as a vector.
-fn lanes(s: &[f32]) -> f32x16 {
-    f32x16::from(<[f32; 16]>::try_from(s).expect("chunks of 16"))
 }
 
 /// The parameters: `W_l` (`sizes[l] × sizes[l+1]`) and `b_l` for each layer.

@@ -30,6 +30,7 @@ pub mod mlp;
 use crate::activation::Activation;
 use crate::experiment::InitSpec;
 use crate::init::{Fans, Init, InitError};
+use crate::network::lsuv::LsuvConfig;
 use crate::rng::StreamKey;
 use data::{Dataset, Split};
 use mlp::{Arith, Mlp, Workspace};
@@ -212,24 +213,24 @@ pub fn initial_network<K: Arith>(
     Ok(net)
 }
 
-/// LSUV on the training network (see [`crate::network::lsuv`]): each layer's
-/// weights are rescaled until its pre-activations have variance 1 within 0.1
-/// (at most 10 times), layer by layer.
+/// LSUV on the training network ([`crate::network::lsuv`], its default
+/// settings): layer by layer, the weights are rescaled until the layer's
+/// pre-activations on `x` have variance 1.
 fn lsuv<K: Arith>(net: &mut Mlp, x: &[f32], rows: usize, act: Activation, k: &K) {
+    let cfg = LsuvConfig::default();
     for l in 0..net.layers() {
-        for _ in 0..10 {
+        let mut used = 0;
+        loop {
             let mut probe = net.clone();
             probe.sizes.truncate(l + 2);
             probe.w.truncate(l + 1);
             probe.b.truncate(l + 1);
             let z = probe.logits(x, rows, act, k);
-            let (_, std) = crate::stats::mean_std(&z);
-            let var = std * std;
-            if (var - 1.0).abs() < 0.1 || var == 0.0 || !var.is_finite() {
+            let Some(s) = cfg.rescale(crate::stats::mean_std(&z).1.powi(2), used) else {
                 break;
-            }
-            let s = (1.0 / std) as f32;
+            };
             net.w[l].iter_mut().for_each(|w| *w *= s);
+            used += 1;
         }
     }
 }
