@@ -63,9 +63,13 @@ pub trait Lanes:
     fn frexp_sqrt2(self) -> (Self, Self);
     /// The low `n ≤ 24` bits of each word as a float, exactly `w mod 2ⁿ`.
     fn from_low_bits(bits: Self::Bits, n: u32) -> Self;
-    /// The top bytes of three words as one 24-bit integer, `a₂₄..₃₁ + 2⁸·b₂₄..₃₁ +
-    /// 2¹⁶·c₂₄..₃₁`, as a float (exactly).
-    fn from_top_bytes(a: Self::Bits, b: Self::Bits, c: Self::Bits) -> Self;
+    /// `1 + ((w & mask) | set)·2⁻²³ ∈ [1, 2)`, `mask` and `set` within the 23
+    /// mantissa bits: the bits made the mantissa of a float of exponent 0, one
+    /// bitwise operation where a conversion from integer takes three.
+    fn one_plus_mantissa(bits: Self::Bits, mask: u32, set: u32) -> Self;
+    /// `1 + k·2⁻²³` for the 23-bit `k = a₂₄..₃₁ + 2⁸·b₂₄..₃₁ + 2¹⁶·c₂₄..₃₀`:
+    /// the top bytes of three words (`c`'s top bit left out) as a mantissa.
+    fn one_plus_top_bytes(a: Self::Bits, b: Self::Bits, c: Self::Bits) -> Self;
     /// `self` with its sign flipped in the lanes whose word has bit `bit` set.
     fn flip_sign_by_bit(self, bits: Self::Bits, bit: u32) -> Self;
     /// Lanes whose word has bit `bit` set take `a`, the others `b`.
@@ -100,6 +104,11 @@ const BITS_SQRT_HALF: i32 = 0x3f35_04f3;
 
 /// 2⁻²⁴: the spacing of the 24-bit uniform grid.
 pub const TWO_POW_M24: f32 = 1.0 / 16_777_216.0;
+
+/// The 23 mantissa bits of an `f32`.
+pub const MANTISSA: u32 = 0x007f_ffff;
+/// The bits of 1.0: the exponent field of [1, 2).
+const ONE_BITS: u32 = 0x3f80_0000;
 
 /// `1.5·2²³ + 127`: adding it to a float `|y| < 2²²` rounds `y` to the nearest
 /// integer `n` (the spacing of floats there is 1) and leaves `n + 127`, the
@@ -160,7 +169,7 @@ impl Lanes for f32 {
     #[inline(always)]
     fn frexp_sqrt2(self) -> (Self, Self) {
         let t = (self.to_bits() as i32).wrapping_sub(BITS_SQRT_HALF);
-        let m = f32::from_bits(((t & 0x007f_ffff) + BITS_SQRT_HALF) as u32);
+        let m = f32::from_bits(((t & MANTISSA as i32) + BITS_SQRT_HALF) as u32);
         (m, (t >> 23) as f32)
     }
     #[inline(always)]
@@ -168,8 +177,12 @@ impl Lanes for f32 {
         (bits & ((1 << n) - 1)) as f32
     }
     #[inline(always)]
-    fn from_top_bytes(a: u32, b: u32, c: u32) -> Self {
-        ((a >> 24) | ((b >> 16) & 0xff00) | ((c >> 8) & 0x00ff_0000)) as f32
+    fn one_plus_mantissa(bits: u32, mask: u32, set: u32) -> Self {
+        f32::from_bits((bits & mask & MANTISSA) | (set & MANTISSA) | ONE_BITS)
+    }
+    #[inline(always)]
+    fn one_plus_top_bytes(a: u32, b: u32, c: u32) -> Self {
+        f32::from_bits((a >> 24) | ((b >> 16) & 0xff00) | ((c >> 8) & 0x00ff_0000) | ONE_BITS)
     }
     #[inline(always)]
     fn flip_sign_by_bit(self, bits: u32, bit: u32) -> Self {
@@ -269,7 +282,7 @@ macro_rules! impl_lanes_wide {
                 type I = $ints;
                 let t: I = wide::bytemuck::cast::<$v, I>(self) - I::splat(BITS_SQRT_HALF);
                 let m: $v =
-                    wide::bytemuck::cast((t & I::splat(0x007f_ffff)) + I::splat(BITS_SQRT_HALF));
+                    wide::bytemuck::cast((t & I::splat(MANTISSA as i32)) + I::splat(BITS_SQRT_HALF));
                 (m, t.unbounded_shr_scalar(23).round_float())
             }
             #[inline(always)]
@@ -279,12 +292,20 @@ macro_rules! impl_lanes_wide {
                 wide::bytemuck::cast::<$bits, I>(low).round_float()
             }
             #[inline(always)]
-            fn from_top_bytes(a: $bits, b: $bits, c: $bits) -> Self {
-                type I = $ints;
+            fn one_plus_mantissa(bits: $bits, mask: u32, set: u32) -> Self {
+                let set = (set & MANTISSA) | ONE_BITS;
+                let m = (bits & <$bits>::splat(mask & MANTISSA)) | <$bits>::splat(set);
+                wide::bytemuck::cast::<$bits, $v>(m)
+            }
+            #[inline(always)]
+            fn one_plus_top_bytes(a: $bits, b: $bits, c: $bits) -> Self {
+                // `c`'s top bit lands on bit 23, the exponent's lowest, which the
+                // exponent of 1 sets anyway.
                 let v = a.unbounded_shr_scalar(24)
                     | (b.unbounded_shr_scalar(16) & <$bits>::splat(0xff00))
-                    | (c.unbounded_shr_scalar(8) & <$bits>::splat(0x00ff_0000));
-                wide::bytemuck::cast::<$bits, I>(v).round_float()
+                    | (c.unbounded_shr_scalar(8) & <$bits>::splat(0x00ff_0000))
+                    | <$bits>::splat(ONE_BITS);
+                wide::bytemuck::cast::<$bits, $v>(v)
             }
             #[inline(always)]
             fn flip_sign_by_bit(self, bits: $bits, bit: u32) -> Self {

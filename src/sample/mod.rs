@@ -26,6 +26,7 @@
 //! |---|---|---|---|
 //! | 1 | Box–Muller, angle folded by compares, Cephes `logf` | Giles' `erfinv` | top 24 bits |
 //! | 2 | four at a time: χ₄ radius (one log), octants from bits, shorter log | rational Φ⁻¹, low 24 bits | unchanged |
+//! | 3 | uniforms read as mantissas (2⁻²³ grids), x sign from bit 31, Horner cosine | unchanged | unchanged |
 //!
 //! # The naive reference
 //! [`naive`] draws the same distributions element by element with rand_distr
@@ -47,7 +48,7 @@ pub use truncated::TruncatedNormal;
 pub use uniform::Uniform;
 
 /// The version of the sampler streams (see the module doc).
-pub const STREAM_VERSION: u32 = 2;
+pub const STREAM_VERSION: u32 = 3;
 
 /// Floats per chunk: each chunk has its own generator. 2¹⁶ floats (256 KiB)
 /// keeps a chunk in L2 and gives rayon 16 tasks per million values.
