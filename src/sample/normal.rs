@@ -33,8 +33,8 @@
 //!   bits, then `ln m = f − f²/2 + f³·P(f)`, `f = m − 1`, with a degree-6
 //!   minimax `P` fitted for relative error (Cephes' `logf` has the same form
 //!   with degree 8);
-//! - [`sin_cos_octant`]: Cephes' `sinf`/`cosf` coefficients on [0, π/4], the
-//!   cosine by Horner's rule in φ² alone.
+//! - [`sin_cos_octant`]: Cephes' `sinf`/`cosf` coefficients on [0, π/4], by
+//!   Horner's rule in φ², times the std (so `z = r·(x, y) + mean` is one FMA).
 //!
 //! `−2 ln u` stays within 1.5e-7 relative and sin, cos within 1e-7 absolute
 //! of the exact values (`tests/samplers.rs`).
@@ -42,10 +42,11 @@
 //! Stream version 2 replaced Box–Muller with a folded angle and Cephes' log
 //! (23% of `rng_u32/simd/1048576` for `normal_f32/simd/1048576` on an AVX-512
 //! Xeon) by octant bits, a shorter log and one log per four outputs (39–46%).
-//! Version 3 reads its uniforms as mantissas, takes an x sign from bit 31 and
-//! the cosine in one Horner chain: eight fewer vector operations of about 120
-//! per 64 outputs, 0.94× the time of version 2 on AVX-512 and 0.98× on AVX2
-//! (`weightinit ab`, 12 rounds). The generator's four steps per 64 outputs
+//! Version 3 reads its uniforms as mantissas, takes an x sign from bit 31,
+//! evaluates sine and cosine by Horner's rule with the std folded into their
+//! coefficients: ten fewer vector operations of about 120 per 64 outputs,
+//! 0.93× the time of version 2 on AVX-512 and 0.97× on AVX2 (`weightinit ab`,
+//! 12 rounds). The generator's four steps per 64 outputs
 //! are a third of what is left. Tried and dropped: VGETEXPPS for the log's
 //! exponent (0.97–0.98×, intervals reaching 1, and the intrinsic needs Rust
 //! 1.89), streaming stores and write prefetches for 16M outputs (no gain);
@@ -134,29 +135,36 @@ const SIGN_Y_BIT: u32 = 1;
 /// The sign bit's own place: the flip is a single bitwise operation.
 const SIGN_X_BIT: u32 = 31;
 
-/// (sin φ, cos φ) for φ ∈ [0, π/4]: Cephes' `sinf` and `cosf` minimax polynomials.
+/// Cephes' `sinf` coefficients after the leading 1, highest first.
+const SIN_POLY: [f32; 3] = [-1.951_529_6e-4, 8.332_161e-3, -1.666_665_5e-1];
+/// Cephes' `cosf` coefficients, highest first, then −½ and 1.
+const COS_POLY: [f32; 5] = [2.443_315_7e-5, -1.388_731_6e-3, 4.166_664_6e-2, -0.5, 1.0];
+
+/// (k·sin φ, k·cos φ) for φ ∈ [0, π/4]: Cephes' `sinf` and `cosf` minimax
+/// polynomials, each by Horner's rule in φ² with its coefficients times `k`
+/// (the normal's std), so the scale costs no operation.
 #[inline(always)]
-pub fn sin_cos_octant<V: Lanes>(phi: V) -> (V, V) {
+pub fn sin_cos_octant<V: Lanes>(phi: V, k: f32) -> (V, V) {
     let z = phi * phi;
-    let sp = V::splat(-1.951_529_6e-4)
-        .mul_add(z, V::splat(8.332_161e-3))
-        .mul_add(z, V::splat(-1.666_665_5e-1));
-    let sin = (phi * z).mul_add(sp, phi);
-    let cos = V::splat(2.443_315_7e-5)
-        .mul_add(z, V::splat(-1.388_731_6e-3))
-        .mul_add(z, V::splat(4.166_664_6e-2))
-        .mul_add(z, V::splat(-0.5))
-        .mul_add(z, V::splat(1.0));
+    let horner = |coefs: &[f32], last: f32| {
+        let mut acc = V::splat(coefs[0] * k);
+        for c in &coefs[1..] {
+            acc = acc.mul_add(z, V::splat(c * k));
+        }
+        acc.mul_add(z, V::splat(last * k))
+    };
+    let sin = phi * horner(&SIN_POLY, 1.0);
+    let cos = horner(&COS_POLY[..4], COS_POLY[4]);
     (sin, cos)
 }
 
-/// The unit vector `(x, y)` of angle word `w` (the module doc).
+/// The vector `k·(x, y)` for the unit vector `(x, y)` of angle word `w` (the module doc).
 #[inline(always)]
-pub fn unit_circle<V: Lanes>(w: V::Bits) -> (V, V) {
+pub fn unit_circle<V: Lanes>(w: V::Bits, k: f32) -> (V, V) {
     const QUARTER_PI: f32 = core::f32::consts::FRAC_PI_4;
     let m = V::one_plus_mantissa(w, ANGLE_MASK, ANGLE_MIDPOINT);
     let phi = m.mul_add(V::splat(QUARTER_PI), V::splat(-QUARTER_PI));
-    let (s, c) = sin_cos_octant(phi);
+    let (s, c) = sin_cos_octant(phi, k);
     let x = V::select_by_bit(w, SWAP_BIT, s, c).flip_sign_by_bit(w, SIGN_X_BIT);
     let y = V::select_by_bit(w, SWAP_BIT, c, s).flip_sign_by_bit(w, SIGN_Y_BIT);
     (x, y)
@@ -185,10 +193,9 @@ impl Transform for Normal {
     fn apply<V: Lanes>(&self, w: [V::Bits; 4]) -> [V; 4] {
         let [a, b, c, d] = w;
         let (r1, r2) = radii::<V>(a, b, c);
-        let (x1, y1) = unit_circle::<V>(b);
-        let (x2, y2) = unit_circle::<V>(d);
-        let (m, s) = (V::splat(self.mean), V::splat(self.std));
-        let (r1, r2) = (r1 * s, r2 * s);
+        let (x1, y1) = unit_circle::<V>(b, self.std);
+        let (x2, y2) = unit_circle::<V>(d, self.std);
+        let m = V::splat(self.mean);
         [
             x1.mul_add(r1, m),
             y1.mul_add(r1, m),
