@@ -26,7 +26,7 @@
 //! |---|---|---|---|
 //! | 1 | Box–Muller, angle folded by compares, Cephes `logf` | Giles' `erfinv` | top 24 bits |
 //! | 2 | four at a time: χ₄ radius (one log), octants from bits, shorter log | rational Φ⁻¹, low 24 bits | unchanged |
-//! | 3 | uniforms read as mantissas (2⁻²³ grids), x sign from bit 31, Horner cosine | unchanged | unchanged |
+//! | 3 | uniforms read as mantissas (2⁻²³ grids), x sign from bit 31, std in the sine/cosine coefficients | unchanged | unchanged |
 //!
 //! # The naive reference
 //! [`naive`] draws the same distributions element by element with rand_distr

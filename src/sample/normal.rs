@@ -46,7 +46,10 @@
 //! evaluates sine and cosine by Horner's rule with the std folded into their
 //! coefficients: ten fewer vector operations of about 120 per 64 outputs,
 //! 0.93× the time of version 2 on AVX-512 and 0.97× on AVX2 (`weightinit ab`,
-//! 12 rounds). The generator's four steps per 64 outputs
+//! 12 rounds). On the AVX-512 Xeon `normal_f32/simd/1048576` then ran at
+//! 48% of `rng_u32/simd/1048576` and `simd_par/16777216` at 61–62% of
+//! `fill_f32/par/16777216` in three criterion runs, past the 40% and 60%
+//! targets; tuning stopped there. The generator's four steps per 64 outputs
 //! are a third of what is left. Tried and dropped: VGETEXPPS for the log's
 //! exponent (0.97–0.98×, intervals reaching 1, and the intrinsic needs Rust
 //! 1.89), streaming stores and write prefetches for 16M outputs (no gain);
