@@ -38,6 +38,13 @@ fn json_row(o: &Output, id: &str) -> Value {
         .unwrap_or_else(|| panic!("no row {id}"))
 }
 
+/// The standard output of `o`, after checking that it exited with `code`.
+fn stdout_with_status(o: &Output, code: i32) -> String {
+    let s = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(code), "{s}");
+    s
+}
+
 fn fails_with(args: &[&str], needle: &str) {
     let o = run(args);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -462,12 +469,7 @@ fn compare_gates_regressions_and_lines_up_machines() {
     let p = |x: &PathBuf| x.to_str().unwrap().to_string();
     // Unchanged: exit 0, everything `same`.
     let o = run(&["compare", &p(&base), &p(&base)]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    stdout_with_status(&o, 0);
     // Single runs: a 20% change with disjoint intervals is within the
     // assumed between-run allowance (50%), and says so.
     let drift = dir.join("drift.json");
@@ -475,8 +477,7 @@ fn compare_gates_regressions_and_lines_up_machines() {
         scale(&mut v["benchmarks"]["sgemm/blocked/64x64x64"], 1.2, 50.0)
     });
     let o = run(&["compare", &p(&base), &p(&drift)]);
-    let s = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{s}");
+    let s = stdout_with_status(&o, 0);
     assert!(
         s.contains("+20.0%") && s.contains("assumed to be 50%"),
         "{s}"
@@ -487,8 +488,7 @@ fn compare_gates_regressions_and_lines_up_machines() {
         scale(&mut v["benchmarks"]["sgemm/blocked/64x64x64"], 2.0, 50.0)
     });
     let o = run(&["compare", &p(&base), &p(&slow)]);
-    let s = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{s}");
+    let s = stdout_with_status(&o, 1);
     assert!(s.contains("slower") && s.contains("+100.0%"), "{s}");
     // The same 20% with overlapping intervals: `same`, exit 0.
     let noisy = dir.join("noisy.json");
@@ -537,8 +537,7 @@ fn compare_gates_regressions_and_lines_up_machines() {
         v["machine"]["compiled_path"] = path.into();
     });
     let o = run(&["compare", &p(&base), &p(&other)]);
-    let s = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{s}");
+    let s = stdout_with_status(&o, 0);
     assert!(
         s.contains("other-cpu-16c-avx512")
             && s.contains("compiled_path")
@@ -571,8 +570,7 @@ fn compare_gates_regressions_and_lines_up_machines() {
         }
     });
     let o = run(&["compare", &p(&v1), &p(&base)]);
-    let s = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{s}");
+    let s = stdout_with_status(&o, 0);
     assert!(s.contains("regression check"), "{s}");
     // Same id, another CPU model: machines side by side, not a regression check.
     let stepping = dir.join("stepping.json");
@@ -652,8 +650,7 @@ fn runs_merged_from_baselines_set_the_allowance() {
         b["runs_median_ns"] = serde_json::json!([12_000.0, 12_100.0, 11_950.0]);
     });
     let o = run(&["compare", &p(&base), &p(&slow)]);
-    let s = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{s}");
+    let s = stdout_with_status(&o, 1);
     assert!(s.contains("slower") && !s.contains("assumed"), "{s}");
     // A file whose runs spread by 25% allows 25%: the same 20% is `same`.
     let wide = dir.join("wide3.json");
@@ -764,8 +761,7 @@ fn exports_follow_the_trackers_formats_and_critcmp_reads_back() {
     assert_eq!(written, cc);
     // Read back by compare: no fingerprint, so taken as one machine, and said so.
     let o = run(&["compare", &p(&base), &p(&cc_file)]);
-    let s = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{s}");
+    let s = stdout_with_status(&o, 0);
     assert!(
         s.contains("no fingerprint") && s.contains("0 slower"),
         "{s}"
@@ -778,12 +774,7 @@ fn exports_follow_the_trackers_formats_and_critcmp_reads_back() {
         e["confidence_interval"]["upper_bound"] = 20_100.0.into();
     });
     let o = run(&["compare", &p(&base), &p(&slow)]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    stdout_with_status(&o, 1);
     // Bad input: a critcmp file without a field, an unknown format, a missing file.
     let broken = dir.join("cc-broken.json");
     edit(&cc_file, &broken, |v| {
