@@ -25,8 +25,14 @@ use serde::{Deserialize, Serialize};
 
 /// Largest batch × width the experiment accepts (2²⁶ floats = 256 MiB per buffer).
 pub const MAX_ELEMENTS: usize = 1 << 26;
-/// Largest total of activation buffers, (2·layers + 3)·batch·width floats (4 GiB).
+/// Largest total of the floats one experiment holds at once (4 GiB): see
+/// [`ExperimentConfig::memory_floats`].
 pub const MAX_WORKSPACE: usize = 1 << 30;
+/// Most LSUV rescalings per layer (each is a forward pass of the layer).
+pub const MAX_LSUV_ITER: u32 = 1000;
+/// The smallest LSUV tolerance: the variance of f32 pre-activations is not
+/// measured closer than this.
+pub const MIN_LSUV_TOL: f64 = 1e-6;
 /// Most histogram bins.
 pub const MAX_BINS: usize = 1 << 20;
 
@@ -105,10 +111,27 @@ pub enum ConfigError {
         /// width.
         width: usize,
     },
-    /// So many layers that the activations would not fit.
+    /// So many layers (at this batch, width and grid) that the
+    /// activations, weights and gradients would not fit [`MAX_WORKSPACE`].
     TooDeep {
         /// layers.
         layers: usize,
+        /// The floats the run would hold (saturated at `u128::MAX`).
+        floats: u128,
+    },
+    /// The LSUV tolerance is not finite or below [`MIN_LSUV_TOL`].
+    LsuvTol(f64),
+    /// More LSUV rescalings than [`MAX_LSUV_ITER`].
+    LsuvIter(u32),
+    /// A run's statistics left f32's range: the weights are too large for
+    /// this network.
+    Overflow {
+        /// The initializer.
+        init: String,
+        /// The activation.
+        activation: Activation,
+        /// The first layer with a non-finite statistic.
+        layer: usize,
     },
     /// Too many histogram bins.
     TooManyBins(usize),
@@ -126,9 +149,29 @@ impl core::fmt::Display for ConfigError {
                     "batch × width = {batch} × {width} exceeds {MAX_ELEMENTS} values"
                 )
             }
-            ConfigError::TooDeep { layers } => write!(
+            ConfigError::TooDeep { layers, floats } => write!(
                 f,
-                "layers {layers} needs more than {MAX_WORKSPACE} floats of activations at this batch and width"
+                "layers {layers} needs {:.1} GB of activations, weights and gradients at this batch, \
+                 width and grid; the limit is {:.1} GB",
+                *floats as f64 * 4e-9,
+                MAX_WORKSPACE as f64 * 4e-9
+            ),
+            ConfigError::LsuvTol(t) => write!(
+                f,
+                "lsuv-tol must be a finite number ≥ {MIN_LSUV_TOL:e}, got {t:e}"
+            ),
+            ConfigError::LsuvIter(n) => {
+                write!(f, "lsuv-max-iter must be at most {MAX_LSUV_ITER}, got {n}")
+            }
+            ConfigError::Overflow {
+                init,
+                activation,
+                layer,
+            } => write!(
+                f,
+                "{init} + {}: the activations or gradients overflow f32 from layer {layer} \
+                 (the weights are too large for this network); nothing is reported",
+                activation.name()
             ),
             ConfigError::TooManyBins(b) => write!(f, "bins {b} exceeds {MAX_BINS}"),
             ConfigError::Init(e) => write!(f, "{e}"),
@@ -180,15 +223,6 @@ impl ExperimentConfig {
                 width: net.width,
             });
         }
-        let size = net.batch * net.width;
-        let workspace = net
-            .layers
-            .checked_mul(2)
-            .and_then(|l| l.checked_add(3))
-            .and_then(|l| l.checked_mul(size));
-        if workspace.is_none_or(|w| w > MAX_WORKSPACE) {
-            return Err(ConfigError::TooDeep { layers: net.layers });
-        }
         if net.bins > MAX_BINS {
             return Err(ConfigError::TooManyBins(net.bins));
         }
@@ -202,13 +236,58 @@ impl ExperimentConfig {
         } else {
             activations
         };
-        Ok(ExperimentConfig {
+        let cfg = ExperimentConfig {
             net,
             inits,
             activations,
             naive,
             lsuv: LsuvConfig::default(),
-        })
+        };
+        let floats = cfg.memory_floats();
+        if floats > MAX_WORKSPACE as u128 {
+            return Err(ConfigError::TooDeep {
+                layers: net.layers,
+                floats,
+            });
+        }
+        Ok(cfg)
+    }
+
+    /// The same configuration with LSUV's tolerance and rescaling cap, checked.
+    pub fn with_lsuv(mut self, tol: f64, max_iter: u32) -> Result<Self, ConfigError> {
+        if !(tol.is_finite() && tol >= MIN_LSUV_TOL) {
+            return Err(ConfigError::LsuvTol(tol));
+        }
+        if max_iter > MAX_LSUV_ITER {
+            return Err(ConfigError::LsuvIter(max_iter));
+        }
+        self.lsuv = LsuvConfig { tol, max_iter };
+        Ok(self)
+    }
+
+    /// The floats the experiment holds at its peak: the input; every
+    /// element-wise initializer's weights (`layers · width²` each, drawn
+    /// before the runs); and per worker thread the activation workspace
+    /// (`(2·layers + 3) · batch · width`), the weight gradients
+    /// (`layers · width²`) and, for LSUV, its own weights and two buffers.
+    pub fn memory_floats(&self) -> u128 {
+        let (b, w, l) = (
+            self.net.batch as u128,
+            self.net.width as u128,
+            self.net.layers as u128,
+        );
+        let size = b * w;
+        let weights = l * w * w;
+        let shared = self
+            .inits
+            .iter()
+            .filter(|s| matches!(s, InitSpec::Scheme(_)))
+            .count() as u128;
+        let lsuv = self.inits.contains(&InitSpec::Lsuv);
+        let jobs = (self.inits.len() * self.activations.len()).max(1);
+        let workers = rayon::current_num_threads().clamp(1, jobs) as u128;
+        let per_worker = (2 * l + 3) * size + weights + if lsuv { weights + 2 * size } else { 0 };
+        size + shared * weights + workers * per_worker
     }
 }
 
@@ -289,6 +368,13 @@ pub fn run_with<K: Kernels>(cfg: &ExperimentConfig, k: &K) -> Result<Vec<Run>, C
                 }
             };
             let layers = network::run(&cfg.net, &x, weights, act, k);
+            if let Some(bad) = layers.iter().find(|l| !l.is_finite()) {
+                return Err(ConfigError::Overflow {
+                    init: cfg.inits[i].name(),
+                    activation: act,
+                    layer: bad.layer,
+                });
+            }
             Ok(Run {
                 init: cfg.inits[i].name(),
                 activation: act,

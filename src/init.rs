@@ -248,6 +248,16 @@ pub enum InitError {
     },
     /// A shape whose element count overflows `usize`.
     TooLarge(Vec<usize>),
+    /// A standard deviation or bound that `f32` cannot hold: it overflows,
+    /// or a positive value rounds to 0 (every weight would be 0).
+    Range {
+        /// The initializer, with its gain where it has one.
+        init: String,
+        /// `std` or `uniform bound`.
+        what: &'static str,
+        /// The value in `f64`.
+        value: f64,
+    },
 }
 
 impl core::fmt::Display for InitError {
@@ -279,6 +289,14 @@ impl core::fmt::Display for InitError {
                 "a buffer of {len} floats for a shape of {elements} elements"
             ),
             InitError::TooLarge(shape) => write!(f, "shape {shape:?} has too many elements"),
+            InitError::Range { init, what, value } => {
+                let why = if value.is_finite() && *value < 1.0 {
+                    "rounds to 0 in f32, so every weight would be 0"
+                } else {
+                    "overflows f32 (largest 3.4e38)"
+                };
+                write!(f, "`{init}`: its {what}, {value:e}, {why}")
+            }
         }
     }
 }
@@ -395,6 +413,25 @@ impl Init {
         })
     }
 
+    /// `v` in `f32`, or [`InitError::Range`] where it overflows or a positive
+    /// value rounds to 0.
+    fn to_f32(&self, what: &'static str, v: f64) -> Result<f32, InitError> {
+        let x = v as f32;
+        if x.is_finite() && (x != 0.0 || v == 0.0) {
+            return Ok(x);
+        }
+        let init = if self.gain == 1.0 {
+            self.name.clone()
+        } else {
+            format!("{} with gain {:e}", self.name, self.gain)
+        };
+        Err(InitError::Range {
+            init,
+            what,
+            value: v,
+        })
+    }
+
     /// The same scheme with another fan mode (variance scaling only).
     pub fn with_fan_mode(mut self, m: FanMode) -> Init {
         if let Scheme::VarianceScaling { mode, .. } = &mut self.scheme {
@@ -429,7 +466,7 @@ impl Init {
     /// The element-wise distribution for these fans.
     pub fn dist(&self, fans: Fans) -> Result<Dist, InitError> {
         let var = self.variance(fans);
-        let std = var.sqrt() as f32;
+        let std = self.to_f32("std", var.sqrt())?;
         let family = match self.scheme {
             Scheme::VarianceScaling { family, .. } => family,
             Scheme::FixedNormal { .. } => Family::Normal,
@@ -439,16 +476,9 @@ impl Init {
         Ok(match family {
             Family::Normal => Dist::Normal(Normal::new(0.0, std)?),
             Family::TruncatedNormal => Dist::TruncatedNormal(TruncatedNormal::new(0.0, std)?),
-            Family::Uniform => {
-                let a = (3.0 * var).sqrt() as f32;
-                if a == 0.0 {
-                    return Err(InitError::BadNumber {
-                        what: "uniform bound",
-                        value: "0".into(),
-                    });
-                }
-                Dist::Uniform(Uniform::symmetric(a)?)
-            }
+            Family::Uniform => Dist::Uniform(Uniform::symmetric(
+                self.to_f32("uniform bound", (3.0 * var).sqrt())?,
+            )?),
         })
     }
 

@@ -1,7 +1,9 @@
-//! A streaming writer of NumPy `.npy` files (format version 1.0), `<f4`, C order.
+//! A streaming writer of NumPy `.npy` files, `<f4`, C order.
 //!
-//! Layout: the magic `\x93NUMPY`, version `1 0`, a little-endian `u16` header
-//! length, then an ASCII dict `{'descr': '<f4', 'fortran_order': False,
+//! Layout (NEP 1): the magic `\x93NUMPY`, version `1 0` and a little-endian
+//! `u16` header length, or, where the header is longer than 65535 bytes (a
+//! shape of many thousand dimensions), version `2 0` and a `u32` length;
+//! then an ASCII dict `{'descr': '<f4', 'fortran_order': False,
 //! 'shape': (…), }` padded with spaces and a final `\n` so that the data start
 //! at a multiple of 64 bytes. The data follow as little-endian `f32`, written
 //! in as many chunks as the caller likes: memory stays bounded for any size.
@@ -14,7 +16,6 @@
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The header bytes for an `f32` array of `shape`.
 pub fn header(shape: &[usize]) -> Vec<u8> {
@@ -30,12 +31,22 @@ pub fn header(shape: &[usize]) -> Vec<u8> {
         ),
     };
     let mut dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {dims}, }}");
-    let unpadded = 10 + dict.len() + 1;
-    dict.push_str(&" ".repeat(unpadded.div_ceil(64) * 64 - unpadded));
+    // Version 1.0 where the padded header's length fits a u16, else 2.0.
+    let padded = |preamble: usize| (preamble + dict.len() + 1).div_ceil(64) * 64 - preamble;
+    let v1 = padded(10) <= u16::MAX as usize;
+    let preamble = if v1 { 10 } else { 12 };
+    let len = padded(preamble);
+    dict.push_str(&" ".repeat(len - dict.len() - 1));
     dict.push('\n');
-    let mut out = Vec::with_capacity(10 + dict.len());
-    out.extend_from_slice(b"\x93NUMPY\x01\x00");
-    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    let mut out = Vec::with_capacity(preamble + len);
+    out.extend_from_slice(b"\x93NUMPY");
+    if v1 {
+        out.extend_from_slice(&[1, 0]);
+        out.extend_from_slice(&(len as u16).to_le_bytes());
+    } else {
+        out.extend_from_slice(&[2, 0]);
+        out.extend_from_slice(&(len as u32).to_le_bytes());
+    }
     out.extend_from_slice(dict.as_bytes());
     out
 }
@@ -189,14 +200,14 @@ impl std::error::Error for NpyError {
 /// module doc). The values come in groups of at most `group` floats: `fill(start,
 /// buf)` writes elements `start ..` into `buf` on the calling thread while a
 /// writer thread writes the group before, so memory stays at two groups;
-/// `seen(buf)` sees every group in order. `cancel` is read between groups.
+/// `seen(buf)` sees every group in order. `cancel()` is asked between groups.
 pub fn write_file(
     path: &Path,
     shape: &[usize],
     group: usize,
     mut fill: impl FnMut(usize, &mut [f32]),
     mut seen: impl FnMut(&[f32]),
-    cancel: &AtomicBool,
+    cancel: &(dyn Fn() -> bool + Sync),
 ) -> Result<(), NpyError> {
     let need = file_bytes(shape).ok_or_else(|| NpyError::TooLarge(shape.to_vec()))?;
     let n = usize::try_from((need - header(shape).len() as u64) / 4)
@@ -218,7 +229,7 @@ pub fn write_file(
     crate::whole_file::write_with(path, |file| {
         let mut w = NpyWriter::new(BufWriter::with_capacity(1 << 20, file), shape)?;
         stream(&mut w, n, group.max(1), &mut fill, &mut seen, cancel)?;
-        if cancel.load(Ordering::Relaxed) {
+        if cancel() {
             return Err(io::Error::from(io::ErrorKind::Interrupted));
         }
         w.finish()?.flush()
@@ -236,7 +247,7 @@ fn stream<W: Write + Send>(
     group: usize,
     fill: &mut impl FnMut(usize, &mut [f32]),
     seen: &mut impl FnMut(&[f32]),
-    cancel: &AtomicBool,
+    cancel: &(dyn Fn() -> bool + Sync),
 ) -> io::Result<()> {
     let (to_writer, from_gen) = std::sync::mpsc::sync_channel::<Vec<f32>>(1);
     let (to_gen, recycled) = std::sync::mpsc::channel::<Vec<f32>>();
@@ -250,7 +261,7 @@ fn stream<W: Write + Send>(
         });
         let mut spare: Vec<Vec<f32>> = (0..2).map(|_| Vec::with_capacity(group.min(n))).collect();
         let mut done = 0usize;
-        while done < n && !cancel.load(Ordering::Relaxed) {
+        while done < n && !cancel() {
             let len = group.min(n - done);
             let mut buf = spare
                 .pop()

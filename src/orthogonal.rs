@@ -43,6 +43,11 @@ use crate::sample::{Dist, Normal, Path};
 /// share of the `(8/3)n³` total: 6% at 1024.
 pub const PANEL: usize = 64;
 
+/// The most entries an orthogonal matrix may have (2²⁶): the factorization
+/// holds about eight copies of the matrix (`f64` in the reference), 2 GiB at
+/// this size, and takes `(8/3)·n³` flops for the shorter side `n`.
+pub const MAX_ELEMENTS: usize = 1 << 26;
+
 /// How to compute the Householder `Q`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Qr {
@@ -64,15 +69,36 @@ pub enum OrthogonalError {
         /// Floats given.
         len: usize,
     },
+    /// More than [`MAX_ELEMENTS`] entries.
+    TooLarge {
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+    },
+}
+
+/// Checks a shape before anything is allocated for it.
+pub fn check_size(rows: usize, cols: usize) -> Result<(), OrthogonalError> {
+    match rows.checked_mul(cols) {
+        Some(n) if n <= MAX_ELEMENTS => Ok(()),
+        _ => Err(OrthogonalError::TooLarge { rows, cols }),
+    }
 }
 
 impl core::fmt::Display for OrthogonalError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let OrthogonalError::Shape { rows, cols, len } = self;
-        write!(
-            f,
-            "orthogonal: a {rows}x{cols} matrix does not fit {len} floats"
-        )
+        match self {
+            OrthogonalError::Shape { rows, cols, len } => write!(
+                f,
+                "orthogonal: a {rows}x{cols} matrix does not fit {len} floats"
+            ),
+            OrthogonalError::TooLarge { rows, cols } => write!(
+                f,
+                "orthogonal: a {rows}x{cols} matrix has more than {MAX_ELEMENTS} entries \
+                 (its factorization is held in memory)"
+            ),
+        }
     }
 }
 
@@ -90,6 +116,7 @@ pub fn fill(
     out: &mut [f32],
     path: Path,
 ) -> Result<(), OrthogonalError> {
+    check_size(rows, cols)?;
     if rows == 0 || cols == 0 || out.len() != rows * cols {
         return Err(OrthogonalError::Shape {
             rows,

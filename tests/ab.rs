@@ -88,8 +88,8 @@ fn ab(dir: &Path, args: &[&str]) -> Output {
         .arg("ab")
         .args(args)
         .current_dir(dir)
-        // Exports go to the temp dir: this one, removed with the fixture.
-        .env("TMPDIR", dir.join("target"))
+        // The private build cache: this one, removed with the fixture.
+        .env("XDG_CACHE_HOME", dir.join("target").join("cache"))
         .output()
         .expect("the binary runs")
 }

@@ -792,13 +792,13 @@ fn exports_follow_the_trackers_formats_and_critcmp_reads_back() {
     );
 }
 
-/// The temporary files (`.NAME.tmp-PID`) left in `dir`.
+/// The temporary files (`.wi-HASH-PID-RANDOM.tmp`) left in `dir`.
 fn temporaries(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-"))
+        .filter(|n| n.starts_with(".wi-") && n.ends_with(".tmp"))
         .collect()
 }
 

@@ -1,22 +1,23 @@
 //! `weightinit ab BASE [NEW]`: paired A/B runs of two revisions' benchmarks.
 //!
-//! Each revision is exported with `git archive` into
-//! `<temp dir>/weightinit-ab/<commit>/`, outside the repository so that the
-//! working tree's `.cargo/config.toml` does not add to the revision's own
-//! (cargo joins the `rustflags` of every config file above the directory it
-//! runs in). The working tree, when NEW is left out, is used where it is.
-//! Each side's criterion benches are built with a target directory of their
-//! own (`cargo bench --no-run`); an export and its build are kept for the
-//! next run. The benchmark IDs come from NEW's binaries
+//! Each revision is exported with `git archive` into the private cache
+//! ([`super::cache`]), outside the repository so that the working tree's
+//! `.cargo/config.toml` does not add to the revision's own (cargo joins the
+//! `rustflags` of every config file above the directory it runs in). The
+//! working tree, when NEW is left out, is used where it is. Each side's
+//! criterion benches are built with a target directory of their own
+//! (`cargo bench --no-run`); an export and its build are kept for the next
+//! run, and a commit's lock is held from its export to the end of the run. The benchmark IDs come from NEW's binaries
 //! (`--list`). Each round runs every selected benchmark once per side, in
 //! two adjacent short criterion runs of that one benchmark (`--exact`), the
 //! side that goes first flipping each round; the statistics and the verdict
 //! are [`weightinit::results::paired`]'s.
 use super::CliError;
 use super::args::{AbArgs, Format};
+use super::cache::{self, Cache};
 use super::render;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -54,6 +55,8 @@ struct Side {
     target: PathBuf,
     /// Bench target name → executable.
     benches: BTreeMap<String, PathBuf>,
+    /// The commit's cache lock, held while the side is in use.
+    _lock: Option<std::fs::File>,
 }
 
 fn usage(msg: impl std::fmt::Display) -> CliError {
@@ -74,13 +77,8 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
-/// Where revisions are exported.
-fn exports() -> PathBuf {
-    std::env::temp_dir().join("weightinit-ab")
-}
-
-/// Exports `rev` into `<exports>/<commit>` (once; a later run reuses it).
-fn export(root: &Path, rev: &str) -> Result<Side, CliError> {
+/// Exports `rev` into the cache (once; a later run reuses it when its stamp holds).
+fn export(cache: &Cache, root: &Path, rev: &str) -> Result<Side, CliError> {
     let sha = git(
         root,
         &[
@@ -91,67 +89,36 @@ fn export(root: &Path, rev: &str) -> Result<Side, CliError> {
         ],
     )
     .map_err(|_| usage(format!("`{rev}` is not a revision of this repository")))?;
-    let ab = exports();
-    let dir = ab.join(&sha[..12.min(sha.len())]);
-    if !dir.join("Cargo.toml").is_file() {
-        // Extract into a temporary directory and rename it when whole, so that
-        // an interrupted export is never taken for a finished one.
-        let tmp = ab.join(format!(".{}.tmp", &sha[..12.min(sha.len())]));
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp)
-            .map_err(|e| usage(format!("cannot create `{}`: {e}", tmp.display())))?;
-        let mut archive = Command::new("git")
-            .args(["archive", "--format=tar", &sha])
-            .current_dir(root)
-            .stdout(Stdio::piped())
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(|e| usage(format!("cannot run git archive: {e}")))?;
-        let out = archive.stdout.take().expect("piped");
-        let tar = Command::new("tar")
-            .args(["-x", "-C"])
-            .arg(&tmp)
-            .stdin(out)
-            .status()
-            .map_err(|e| usage(format!("cannot run tar: {e}")))?;
-        let git_ok = archive.wait().map(|s| s.success()).unwrap_or(false);
-        if !(git_ok && tar.success()) {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(usage(format!("cannot export revision `{rev}` ({sha})")));
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::rename(&tmp, &dir)
-            .map_err(|e| usage(format!("cannot create `{}`: {e}", dir.display())))?;
-    }
+    let lock = cache.lock(&sha)?;
+    let dir = cache.tree(root, &sha)?;
     Ok(Side {
         label: rev.to_string(),
-        target: dir.join("target"),
+        target: cache.target(&sha),
         dir,
         benches: BTreeMap::new(),
+        _lock: Some(lock),
     })
 }
 
 /// Builds a side's benches and records their executables.
-fn build(side: &mut Side) -> Result<(), CliError> {
+fn build(side: &mut Side, cache: &Cache) -> Result<(), CliError> {
     eprintln!("ab: building the benchmarks of {}", side.label);
-    let mut child = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args([
-            "bench",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(&side.dir)
-        .env("CARGO_TARGET_DIR", &side.target)
-        // An exported tree has no `.git`: keep its build script's git from
-        // finding a repository above the export directory.
-        .env("GIT_CEILING_DIRECTORIES", exports())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| usage(format!("cannot run cargo: {e}")))?;
-    let out = child.stdout.take().expect("piped");
-    for line in BufReader::new(out).lines().map_while(Result::ok) {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+    let (status, out) = cache::output(
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args([
+                "bench",
+                "--no-run",
+                "--message-format=json-render-diagnostics",
+            ])
+            .current_dir(&side.dir)
+            .env("CARGO_TARGET_DIR", &side.target)
+            // An exported tree has no `.git`: keep its build script's git from
+            // finding a repository above the cache.
+            .env("GIT_CEILING_DIRECTORIES", cache.root()),
+        &format!("the build of `{}`", side.label),
+    )?;
+    for line in String::from_utf8_lossy(&out).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
         let is_bench = v["reason"] == "compiler-artifact"
@@ -166,9 +133,6 @@ fn build(side: &mut Side) -> Result<(), CliError> {
             side.benches.insert(name.to_string(), PathBuf::from(exe));
         }
     }
-    let status = child
-        .wait()
-        .map_err(|e| usage(format!("cargo failed: {e}")))?;
     if !status.success() {
         return Err(usage(format!(
             "cannot build the benchmarks of `{}` (cargo bench --no-run exited {})",
@@ -183,17 +147,17 @@ fn build(side: &mut Side) -> Result<(), CliError> {
 fn list(side: &Side) -> Result<Vec<(String, String)>, CliError> {
     let mut ids = Vec::new();
     for (name, exe) in &side.benches {
-        let o = Command::new(exe)
-            .args(["--bench", "--list"])
-            .current_dir(&side.dir)
-            // A bench target with a harness of its own (`sgemm_pairs`) that
-            // predates `--list` runs its measurements instead: one pair each.
-            .env("PAIRS", "1")
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .map_err(|e| usage(format!("cannot run `{}`: {e}", exe.display())))?;
-        for l in String::from_utf8_lossy(&o.stdout).lines() {
+        let (_, stdout) = cache::output(
+            Command::new(exe)
+                .args(["--bench", "--list"])
+                .current_dir(&side.dir)
+                // A bench target with a harness of its own (`sgemm_pairs`) that
+                // predates `--list` runs its measurements instead: one pair each.
+                .env("PAIRS", "1")
+                .stderr(Stdio::null()),
+            &format!("`{}`", exe.display()),
+        )?;
+        for l in String::from_utf8_lossy(&stdout).lines() {
             if let Some(id) = l.strip_suffix(": benchmark") {
                 ids.push((name.clone(), id.to_string()));
             }
@@ -230,28 +194,29 @@ fn slice(side: &Side, bench: &str, id: &str, a: &AbArgs) -> Result<Option<f64>, 
     let Some(exe) = side.benches.get(bench) else {
         return Ok(None);
     };
-    let o = Command::new(exe)
-        .args(["--bench", "--exact", id, "--noplot", "--discard-baseline"])
-        .args(["--output-format", "bencher", "--sample-size", "10"])
-        .args(["--nresamples", "1000"])
-        .arg("--warm-up-time")
-        .arg((a.slice / 2.0).to_string())
-        .arg("--measurement-time")
-        .arg(a.slice.to_string())
-        .current_dir(&side.dir)
-        .env("CRITERION_HOME", side.target.join("criterion-ab"))
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .map_err(|e| usage(format!("cannot run `{}`: {e}", exe.display())))?;
-    if !o.status.success() {
+    let (status, stdout) = cache::output(
+        Command::new(exe)
+            .args(["--bench", "--exact", id, "--noplot", "--discard-baseline"])
+            .args(["--output-format", "bencher", "--sample-size", "10"])
+            .args(["--nresamples", "1000"])
+            .arg("--warm-up-time")
+            .arg((a.slice / 2.0).to_string())
+            .arg("--measurement-time")
+            .arg(a.slice.to_string())
+            .current_dir(&side.dir)
+            .env("CRITERION_HOME", side.target.join("criterion-ab"))
+            .stderr(Stdio::null()),
+        &format!("benchmark `{}`", render::printable(id)),
+    )?;
+    if !status.success() {
         return Err(usage(format!(
-            "benchmark `{id}` of `{}` failed (exit {})",
+            "benchmark `{}` of `{}` failed (exit {})",
+            render::printable(id),
             side.label,
-            o.status.code().unwrap_or(-1)
+            status.code().unwrap_or(-1)
         )));
     }
-    Ok(parse_bencher(&String::from_utf8_lossy(&o.stdout), id))
+    Ok(parse_bencher(&String::from_utf8_lossy(&stdout), id))
 }
 
 /// Picks the benchmarks to run: those matching `--filter`, or the default set.
@@ -309,29 +274,57 @@ pub fn run(a: AbArgs) -> Result<u8, CliError> {
         git(&cwd, &["rev-parse", "--show-toplevel"])
             .map_err(|e| usage(format!("ab runs inside a git repository: {e}")))?,
     );
-    let mut base = export(&root, &a.base)?;
+    super::signals::install();
+    let cache = Cache::open()?;
+    let mut base = export(&cache, &root, &a.base)?;
+    let same = a
+        .new
+        .as_deref()
+        .map(|rev| {
+            git(
+                &root,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("{rev}^{{commit}}"),
+                ],
+            )
+        })
+        .transpose()
+        .ok()
+        .flatten()
+        .is_some_and(|sha| base.target == cache.target(&sha));
     let mut new = match &a.new {
-        Some(rev) => export(&root, rev)?,
+        // One commit on both sides: one export and build serve both (and its lock is held once).
+        Some(rev) if same => Side {
+            label: rev.clone(),
+            dir: base.dir.clone(),
+            target: base.target.clone(),
+            benches: BTreeMap::new(),
+            _lock: None,
+        },
+        Some(rev) => export(&cache, &root, rev)?,
         None => Side {
             label: WORKTREE.into(),
             dir: root.clone(),
             target: root.join("target").join("ab").join(WORKTREE),
             benches: BTreeMap::new(),
+            _lock: None,
         },
     };
-    build(&mut base)?;
+    build(&mut base, &cache)?;
     if new.dir == base.dir {
-        // One commit on both sides: one build serves both.
         new.benches = base.benches.clone();
     } else {
-        build(&mut new)?;
+        build(&mut new, &cache)?;
     }
     let chosen = select(list(&new)?, filter.as_ref())?;
     let report = measure(&base, &new, chosen, &a)?;
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&report)
             .map_err(|e| usage(format!("cannot encode JSON: {e}")))?,
-        f => render::ab(&report, f == Format::Markdown),
+        f => render::printable(&render::ab(&report, f == Format::Markdown)),
     };
     println!("{text}");
     Ok(if report.regressed() { 1 } else { 0 })
@@ -364,6 +357,7 @@ fn measure(
         let mut i = 0;
         while i < chosen.len() {
             let (bench, id) = &chosen[i];
+            super::signals::check_stop("ab was stopped between slices")?;
             if tty {
                 eprint!(
                     "\r\x1b[K  round {}/{}  [{}/{}] {id}",

@@ -33,6 +33,8 @@ pub enum Cmd {
     Ab(AbArgs),
     /// Write a results file in the format of a benchmark tracker.
     Export(ExportArgs),
+    /// List or remove the builds `ab` keeps in its private cache.
+    Cache(CacheArgs),
     /// Train the same network from each initializer (Saito §6.2.4) and compare the losses.
     Train(TrainArgs),
 }
@@ -226,6 +228,11 @@ fn float(s: &str) -> Result<f64, String> {
 
 /// `weightinit ab`.
 ///
+/// Revisions are exported into a private per-user cache (see `weightinit
+/// cache`), each stamped with its commit and a digest of its files when
+/// whole and verified before reuse; SIGINT or SIGTERM ends the builds and
+/// benchmarks it started (exit 130 or 143).
+///
 /// Builds the benchmarks of BASE and NEW (git revisions; NEW defaults to the
 /// working tree) in target directories of their own, runs each selected
 /// benchmark in alternating short slices (A B, B A, …) for N rounds, and
@@ -282,4 +289,32 @@ pub struct ExportArgs {
     /// Write here (whole, or not at all) instead of to standard output.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+    /// critcmp's column name (`--format critcmp`; default: the machine id).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// `weightinit cache`.
+///
+/// `ab` exports each revision it builds into a private cache,
+/// `$XDG_CACHE_HOME/weightinit/ab` (else `~/.cache/weightinit/ab`), mode
+/// 0700, and keeps the export and its build for the next run.
+#[derive(Args, Debug)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: Option<CacheAction>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheAction {
+    /// List the kept revisions with their sizes (the default).
+    List,
+    /// Remove kept revisions: the named ones (commits or prefixes), or all.
+    Clean {
+        /// Commits (or their prefixes) to remove.
+        commits: Vec<String>,
+        /// Remove every kept revision.
+        #[arg(long, conflicts_with = "commits")]
+        all: bool,
+    },
 }

@@ -5,7 +5,6 @@ use super::args::{
 };
 use super::{plot, render};
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use weightinit::activation::Activation;
 use weightinit::experiment::{self, ExperimentConfig, InitSpec};
@@ -30,6 +29,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Some(Cmd::Report(a)) => report_cmd(a),
         Some(Cmd::Compare(a)) => compare_cmd(a),
         Some(Cmd::Ab(a)) => super::ab::run(a),
+        Some(Cmd::Cache(a)) => super::cache::run(a),
         Some(Cmd::Export(a)) => export_cmd(a),
         Some(Cmd::Train(a)) => super::train::run(a),
     }
@@ -65,12 +65,6 @@ fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
         .map(|s| Activation::parse(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::usage)?;
-    if !(a.lsuv_tol.is_finite() && a.lsuv_tol > 0.0) {
-        return Err(CliError::usage(format!(
-            "--lsuv-tol must be a finite number > 0, got {}",
-            a.lsuv_tol
-        )));
-    }
     let net = NetConfig {
         batch: a.batch,
         width: a.width,
@@ -78,11 +72,14 @@ fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
         bins: a.bins,
         seed: a.seed,
     };
-    let mut cfg = ExperimentConfig::new(net, inits, acts, a.naive).map_err(config_error)?;
-    cfg.lsuv.tol = a.lsuv_tol;
-    cfg.lsuv.max_iter = a.lsuv_max_iter;
+    let cfg = ExperimentConfig::new(net, inits, acts, a.naive)
+        .and_then(|c| c.with_lsuv(a.lsuv_tol, a.lsuv_max_iter))
+        .map_err(config_error)?;
+    if let Some(dir) = &a.plot {
+        check_plot_dir(dir)?;
+    }
     let t = Instant::now();
-    let report = experiment::run(&cfg).map_err(CliError::usage)?;
+    let report = experiment::run(&cfg).map_err(config_error)?;
     let elapsed = t.elapsed();
     if a.json {
         let s = serde_json::to_string(&report)
@@ -104,8 +101,27 @@ fn experiment_cmd(a: ExperimentArgs) -> Result<u8, CliError> {
 fn config_error(e: experiment::ConfigError) -> CliError {
     use experiment::ConfigError as E;
     match e {
-        E::Zero(_) | E::TooDeep { .. } | E::TooManyBins(_) => CliError::usage(format!("--{e}")),
+        E::Zero(_) | E::TooDeep { .. } | E::TooManyBins(_) | E::LsuvTol(_) | E::LsuvIter(_) => {
+            CliError::usage(format!("--{e}"))
+        }
         _ => CliError::usage(e),
+    }
+}
+
+/// A `--plot` directory: absent (it is created) or a directory, never a
+/// link to one elsewhere or a file.
+pub(super) fn check_plot_dir(dir: &std::path::Path) -> Result<(), CliError> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(m) if m.file_type().is_symlink() => Err(CliError::usage(format!(
+            "--plot `{}` is a symbolic link; name the directory itself",
+            dir.display()
+        ))),
+        Ok(_) => Err(CliError::usage(format!(
+            "--plot `{}` exists and is not a directory",
+            dir.display()
+        ))),
+        Err(_) => Ok(()),
     }
 }
 
@@ -136,6 +152,9 @@ fn parse_shape(s: &str) -> Result<Vec<usize>, CliError> {
     Ok(dims)
 }
 
+/// The most values `sample --naive` draws in memory (1 GiB of f32).
+const MAX_IN_MEMORY: usize = 1 << 28;
+
 /// Floats per write: 64 generator chunks (16 MiB); two buffers are in flight.
 const WRITE_GROUP: usize = 64 * CHUNK;
 
@@ -152,16 +171,23 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
     }
     let n: usize = shape.iter().product();
     let key = StreamKey::new(a.seed, 0);
+    weightinit::whole_file::check_target(&a.out)
+        .map_err(|e| CliError::usage(format!("cannot write `{}`: {e}", a.out.display())))?;
+    super::signals::install();
+    let cancel = || super::signals::caught().is_some();
     let t = Instant::now();
     let mut summary = Summary::EMPTY;
     let progress = std::io::stderr().is_terminal() && n >= 1 << 26;
     let seen = |buf: &[f32], summary: &mut Summary| *summary = summary.merge(&Summary::of(buf));
     let written = if init.scheme == Scheme::Orthogonal || a.naive {
-        if n > 1 << 28 {
+        if init.scheme == Scheme::Orthogonal {
+            weightinit::orthogonal::check_size(n / fans.fan_out, fans.fan_out)
+                .map_err(|e| CliError::usage(format!("--shape {}: {e}", a.shape)))?;
+        }
+        if n > MAX_IN_MEMORY {
             return Err(CliError::usage(format!(
-                "{} with {n} values needs the whole matrix in memory; at most {} here",
-                init.name,
-                1 << 28
+                "--shape {}: {} with --naive draws all {n} values in memory; at most {MAX_IN_MEMORY} here",
+                a.shape, init.name
             )));
         }
         let mut buf = vec![0f32; n];
@@ -178,7 +204,7 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
             WRITE_GROUP,
             |start, out| out.copy_from_slice(&buf[start..start + out.len()]),
             |g| seen(g, &mut summary),
-            interrupted(),
+            &cancel,
         )
     } else {
         let dist = init.dist(fans).map_err(CliError::usage)?;
@@ -197,7 +223,7 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
                     );
                 }
             },
-            interrupted(),
+            &cancel,
         )
     };
     if progress {
@@ -205,11 +231,12 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
     }
     match written {
         Ok(()) => {}
-        Err(e @ npy::NpyError::Cancelled(_)) => {
-            return Err(CliError {
-                msg: e.to_string(),
-                code: 130,
-            });
+        Err(npy::NpyError::Cancelled(p)) => {
+            let sig = super::signals::caught().unwrap_or(2);
+            return Err(super::signals::stopped(
+                sig,
+                format!("`{}` was not written", p.display()),
+            ));
         }
         Err(e) => return Err(CliError::usage(e)),
     }
@@ -231,20 +258,6 @@ fn sample_cmd(a: SampleArgs) -> Result<u8, CliError> {
     Ok(0)
 }
 
-/// The flag that SIGINT and SIGTERM raise, so that a file being written is
-/// abandoned and its temporary file removed (`npy::write_file`), not left
-/// half-written. Installed once, on first use.
-fn interrupted() -> &'static AtomicBool {
-    static FLAG: AtomicBool = AtomicBool::new(false);
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        // Without a handler (another one is installed) an interrupt kills the
-        // process, and the temporary file, not the target, is what remains.
-        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::Relaxed));
-    });
-    &FLAG
-}
-
 fn report_cmd(a: ReportArgs) -> Result<u8, CliError> {
     let baselines = if a.baselines.is_empty() {
         vec!["new".to_string()]
@@ -255,14 +268,53 @@ fn report_cmd(a: ReportArgs) -> Result<u8, CliError> {
     let out = a.out.unwrap_or_else(|| {
         std::path::PathBuf::from("results").join(format!("{}.json", file.machine_id))
     });
-    results::save(&file, &out).map_err(CliError::usage)?;
     // The machine's report beside it, for people: results/<machine-id>.md.
-    let md = out.with_extension("md");
-    results::write_whole(&md, render::report_summary(&file, true).as_bytes())
-        .map_err(CliError::usage)?;
-    print!("{}", render::report_summary(&file, false));
+    let md = report_companion(&out)?;
+    results::save(&file, &out).map_err(CliError::usage)?;
+    results::write_whole(
+        &md,
+        render::printable(&render::report_summary(&file, true)).as_bytes(),
+    )
+    .map_err(CliError::usage)?;
+    print!(
+        "{}",
+        render::printable(&render::report_summary(&file, false))
+    );
     println!("wrote {} and {}", out.display(), md.display());
     Ok(0)
+}
+
+/// The path of the report written beside results file `out` (`.md`), after
+/// checking that neither write can destroy the other or a file that `report`
+/// did not write.
+fn report_companion(out: &std::path::Path) -> Result<std::path::PathBuf, CliError> {
+    if out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+    {
+        return Err(CliError::usage(format!(
+            "--out `{}`: the results file must not end in .md, the name its report takes",
+            out.display()
+        )));
+    }
+    let md = out.with_extension("md");
+    for p in [out, md.as_path()] {
+        weightinit::whole_file::check_target(p)
+            .map_err(|e| CliError::usage(format!("cannot write `{}`: {e}", p.display())))?;
+    }
+    if let Ok(f) = std::fs::File::open(&md) {
+        use std::io::Read;
+        let mut head = String::new();
+        let _ = f.take(512).read_to_string(&mut head);
+        if !head.contains(render::REPORT_MARK) {
+            return Err(CliError::usage(format!(
+                "`{}` exists and was not written by `weightinit report`; not replacing it \
+                 (choose another --out)",
+                md.display()
+            )));
+        }
+    }
+    Ok(md)
 }
 
 fn compare_cmd(a: CompareArgs) -> Result<u8, CliError> {
@@ -278,6 +330,12 @@ fn compare_cmd(a: CompareArgs) -> Result<u8, CliError> {
         .map(|p| results::load(p).map(|f| (p.clone(), f)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::usage)?;
+    if let Some(p) = &a.plot {
+        let inputs: Vec<&std::path::Path> = a.files.iter().map(|p| p.as_path()).collect();
+        weightinit::whole_file::check_not_input(p, &inputs)
+            .and_then(|_| weightinit::whole_file::check_target(p).map(|_| ()))
+            .map_err(|e| CliError::usage(format!("--plot `{}`: {e}", p.display())))?;
+    }
     let cmp = compare::compare(&files, a.threshold).map_err(CliError::usage)?;
     let text = match a.format {
         Format::Json => {
@@ -287,7 +345,12 @@ fn compare_cmd(a: CompareArgs) -> Result<u8, CliError> {
         }
         f => {
             let loaded: Vec<&results::ResultsFile> = files.iter().map(|(_, f)| f).collect();
-            render::compare(&cmp, &loaded, f == Format::Markdown, a.summary)
+            render::printable(&render::compare(
+                &cmp,
+                &loaded,
+                f == Format::Markdown,
+                a.summary,
+            ))
         }
     };
     print!("{text}");
@@ -298,7 +361,17 @@ fn compare_cmd(a: CompareArgs) -> Result<u8, CliError> {
 }
 
 fn export_cmd(a: ExportArgs) -> Result<u8, CliError> {
-    use weightinit::results::export::{Export, export};
+    use weightinit::results::export::{Export, critcmp, export};
+    if let Some(out) = &a.out {
+        weightinit::whole_file::check_not_input(out, &[&a.file])
+            .and_then(|_| weightinit::whole_file::check_target(out).map(|_| ()))
+            .map_err(|e| CliError::usage(format!("--out `{}`: {e}", out.display())))?;
+    }
+    if a.name.is_some() && a.format != ExportFormat::Critcmp {
+        return Err(CliError::usage(
+            "--name sets critcmp's column; it goes with --format critcmp",
+        ));
+    }
     let file = results::load(&a.file).map_err(CliError::usage)?;
     let format = match a.format {
         ExportFormat::Bmf => Export::Bmf,
@@ -306,7 +379,11 @@ fn export_cmd(a: ExportArgs) -> Result<u8, CliError> {
         ExportFormat::GabThroughput => Export::GabThroughput,
         ExportFormat::Critcmp => Export::Critcmp,
     };
-    let text = serde_json::to_string_pretty(&export(&file, format))
+    let doc = match &a.name {
+        Some(name) => critcmp(&file, name),
+        None => export(&file, format),
+    };
+    let text = serde_json::to_string_pretty(&doc)
         .map_err(|e| CliError::usage(format!("cannot encode JSON: {e}")))?
         + "\n";
     match &a.out {

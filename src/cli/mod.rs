@@ -1,14 +1,17 @@
 //! The command line: arguments in, text/JSON/SVG out, exit codes.
 //!
 //! `main` turns every error into a message naming the bad value and an exit
-//! status: 2 for bad input, 1 for a regression found by `compare`. Nothing
-//! below this module prints or exits.
+//! status: 2 for bad input, 1 for a regression found by `compare` or `ab`,
+//! 130 or 143 for a command stopped by SIGINT or SIGTERM. Nothing below this
+//! module prints or exits.
 
 mod ab;
 mod args;
+mod cache;
 mod commands;
 mod plot;
 mod render;
+mod signals;
 mod train;
 
 use clap::Parser;

@@ -205,6 +205,19 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
     if bars.is_empty() {
         return Err(wrap("nothing to plot".into()));
     }
+    // A plot axis must be finite: plotters' tick search never ends on an
+    // infinite or NaN range. Loaded times are checked, so this holds; the
+    // check keeps a later bug from hanging the tool.
+    if let Some((name, v)) = bars
+        .iter()
+        .flat_map(|(n, vs)| vs.iter().map(move |v| (n, *v)))
+        .find(|(_, v)| !v.is_finite() || v.abs() > 1e12)
+    {
+        return Err(wrap(format!(
+            "`{}` has the value {v}, which no axis can show",
+            crate::cli::render::printable(name)
+        )));
+    }
     let series = bars[0].1.len();
     let h = 60 + 22 * bars.len() as u32 * series as u32;
     let mut svg = String::new();
@@ -285,7 +298,7 @@ pub fn train_loss(runs: &[TrainRun], title: &str, path: &Path) -> Result<(), Str
             .iter()
             .map(|r| {
                 (0..r.loss.len())
-                    .map(|t| ((t + 1) as f64, r.smoothed(t)))
+                    .filter_map(|t| Some(((t + 1) as f64, r.smoothed(t)?)))
                     .collect()
             })
             .collect();

@@ -185,6 +185,20 @@ pub fn info() -> String {
     s
 }
 
+/// The line that marks a machine's `.md` report as `report`'s own: `report`
+/// replaces such a file, and refuses any other.
+pub const REPORT_MARK: &str = "Written by `weightinit report`";
+
+/// `text` with every control character but newlines escaped (`\u{1b}`):
+/// benchmark IDs and machine names come from files and may hold any text,
+/// which must not reach a terminal raw.
+pub fn printable(text: &str) -> String {
+    text.split('\n')
+        .map(|l| weightinit::results::escape(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The summary table printed by `report`.
 pub fn report_summary(f: &ResultsFile, md: bool) -> String {
     let m = &f.machine;
@@ -194,7 +208,7 @@ pub fn report_summary(f: &ResultsFile, md: bool) -> String {
         let _ = writeln!(s, "# {}\n", f.machine_id);
         let _ = writeln!(
             s,
-            "Written by `weightinit report` from a criterion run; the figures are in `{}.json`.\n",
+            "{REPORT_MARK} from a criterion run; the figures are in `{}.json`.\n",
             f.machine_id
         );
         let _ = writeln!(s, "| field | value |\n|---|---|");

@@ -38,6 +38,11 @@ fn train_error(e: TrainError) -> CliError {
         TrainError::Zero(f @ ("steps" | "batch")) => {
             CliError::usage(format!("--{f} must be at least 1, got 0"))
         }
+        TrainError::TooLarge {
+            what: f @ ("steps" | "batch"),
+            value,
+            max,
+        } => CliError::usage(format!("--{f} must be at most {max}, got {value}")),
         TrainError::LearningRate(v) => {
             CliError::usage(format!("--lr must be a finite number > 0, got {v}"))
         }
@@ -63,6 +68,9 @@ pub fn run(a: TrainArgs) -> Result<u8, CliError> {
         ..TrainConfig::default()
     };
     cfg.validate().map_err(train_error)?;
+    if let Some(dir) = &a.plot {
+        super::commands::check_plot_dir(dir)?;
+    }
     let split = match &a.data {
         Some(dir) => train::idx::load_mnist(dir).map_err(CliError::usage)?,
         None => train::data::digits(),
@@ -143,21 +151,35 @@ fn with_progress<R: Send>(done: &AtomicUsize, total: usize, f: impl FnOnce() -> 
 
 /// The verdict of each run: "does not learn", or "learns", and "learns fastest"
 /// for the learner with the lowest final loss.
-pub fn verdicts(runs: &[TrainRun], classes: usize) -> Vec<&'static str> {
+pub fn verdicts(runs: &[TrainRun], classes: usize) -> Vec<String> {
     let best = runs
         .iter()
         .enumerate()
         .filter(|(_, r)| r.learns(classes))
-        .min_by(|a, b| a.1.final_loss().total_cmp(&b.1.final_loss()))
+        .min_by(|a, b| {
+            let l = |r: &TrainRun| r.final_loss().unwrap_or(f64::INFINITY);
+            l(a.1).total_cmp(&l(b.1))
+        })
         .map(|(i, _)| i);
     runs.iter()
         .enumerate()
-        .map(|(i, r)| match (r.learns(classes), Some(i) == best) {
-            (false, _) => "does not learn",
-            (true, true) => "learns fastest",
-            (true, false) => "learns",
-        })
+        .map(
+            |(i, r)| match (r.diverged_at, r.learns(classes), Some(i) == best) {
+                (Some(t), ..) => format!("diverges (the loss overflows at step {t})"),
+                (None, false, _) => "does not learn".into(),
+                (None, true, true) => "learns fastest".into(),
+                (None, true, false) => "learns".into(),
+            },
+        )
         .collect()
+}
+
+/// A loss for the table: four decimals, or `—` where a run had diverged.
+fn loss_cell(l: Option<f64>, w: usize) -> String {
+    match l {
+        Some(l) => format!("{l:>w$.4}"),
+        None => format!("{:>w$}", "—"),
+    }
 }
 
 fn render(
@@ -213,7 +235,7 @@ fn render(
     for t in steps {
         let _ = write!(s, "{t:>6}");
         for r in runs {
-            let _ = write!(s, "  {:>w$.4}", r.smoothed(t - 1));
+            let _ = write!(s, "  {}", loss_cell(r.smoothed(t - 1), w));
         }
         let _ = writeln!(s);
     }
@@ -225,9 +247,9 @@ fn render(
     for (r, v) in runs.iter().zip(verdicts(runs, split.train.classes)) {
         let _ = writeln!(
             s,
-            "{:<w$}  {:>10.4}  {:>8.1}%  {:>7.1}%  {v}",
+            "{:<w$}  {}  {:>8.1}%  {:>7.1}%  {v}",
             r.init,
-            r.final_loss(),
+            loss_cell(r.final_loss(), 10),
             100.0 * r.train_accuracy,
             100.0 * r.test_accuracy
         );

@@ -27,6 +27,8 @@ pub const MAX_TILE: usize = 1024;
 /// `a + i·rsa + p·csa` must be readable for `i < MR`, `p < kc`, and `b` must be
 /// readable for `kc · NVK · V::N` floats.
 #[inline(always)]
+// UNROLL is 1 on the AVX2 tile, where `kc % UNROLL` is 0 by design.
+#[allow(clippy::modulo_one)]
 pub unsafe fn kernel<V: Lanes, const MR: usize, const NVK: usize>(
     kc: usize,
     a: *const f32,

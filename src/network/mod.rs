@@ -88,6 +88,28 @@ pub struct LayerStats {
     pub lsuv_iterations: Option<u32>,
 }
 
+impl LayerStats {
+    /// Whether every statistic is finite (no NaN was seen): false once the
+    /// activations or gradients left f32's range.
+    pub fn is_finite(&self) -> bool {
+        let a = &self.activations;
+        a.nan_count == 0
+            && [
+                a.mean,
+                a.std,
+                a.min,
+                a.max,
+                self.grad_rms,
+                self.weight_grad_rms,
+                self.preact_mean,
+                self.preact_std,
+                self.weight_std,
+            ]
+            .iter()
+            .all(|x| x.is_finite())
+    }
+}
+
 /// The arithmetic of one run.
 pub trait Kernels: Sync {
     /// The sampler path for X and W.

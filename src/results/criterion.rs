@@ -109,6 +109,8 @@ pub enum CriterionError {
     Parse(PathBuf, serde_json::Error),
     /// No benchmark found (in the named baseline).
     Empty(PathBuf, String),
+    /// More than [`MAX_DIRS`] directories under the root.
+    TooMany(PathBuf),
 }
 
 impl core::fmt::Display for CriterionError {
@@ -128,6 +130,11 @@ impl core::fmt::Display for CriterionError {
                 "no benchmark estimates under `{}` (run `cargo bench` first)",
                 p.display()
             ),
+            CriterionError::TooMany(p) => write!(
+                f,
+                "`{}` holds more than {MAX_DIRS} directories; is it criterion's output?",
+                p.display()
+            ),
             CriterionError::Empty(p, b) => write!(
                 f,
                 "no benchmark of baseline `{b}` under `{}` (run `cargo bench -- --save-baseline {b}` first)",
@@ -142,13 +149,34 @@ impl std::error::Error for CriterionError {
         match self {
             CriterionError::Dir(_, e) | CriterionError::Read(_, e) => Some(e),
             CriterionError::Parse(_, e) => Some(e),
-            CriterionError::Empty(..) => None,
+            CriterionError::Empty(..) | CriterionError::TooMany(_) => None,
         }
     }
 }
 
+/// The deepest directory the walk enters below the root
+/// (`group/impl/size/baseline` is 4 deep).
+pub const MAX_DEPTH: usize = 8;
+/// The most directories the walk visits.
+pub const MAX_DIRS: usize = 100_000;
+/// The largest criterion file read (criterion's are a few KB).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
 fn read_json<T: for<'de> Deserialize<'de>>(p: &Path) -> Result<T, CriterionError> {
-    let text = std::fs::read_to_string(p).map_err(|e| CriterionError::Read(p.to_path_buf(), e))?;
+    use std::io::Read;
+    let err = |e| CriterionError::Read(p.to_path_buf(), e);
+    let mut text = String::new();
+    crate::whole_file::open_regular(p)
+        .map_err(err)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(err)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_FILE_BYTES} bytes"),
+        )));
+    }
     serde_json::from_str(&text).map_err(|e| CriterionError::Parse(p.to_path_buf(), e))
 }
 
@@ -156,12 +184,18 @@ fn read_json<T: for<'de> Deserialize<'de>>(p: &Path) -> Result<T, CriterionError
 /// latest run, or a name given to `--save-baseline`), sorted by id: the
 /// directories holding `<baseline>/estimates.json`. A named baseline holds
 /// copies of the run's estimates and samples; its `benchmark.json` is read
-/// from there, else from `new/`.
+/// from there, else from `new/`. The walk follows no symbolic link, goes at
+/// most [`MAX_DEPTH`] deep and visits at most [`MAX_DIRS`] directories.
 pub fn read_all(root: &Path, baseline: &str) -> Result<Vec<Measured>, CriterionError> {
     std::fs::read_dir(root).map_err(|e| CriterionError::Dir(root.to_path_buf(), e))?;
     let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    let mut visited = 0usize;
+    while let Some((dir, depth)) = stack.pop() {
+        visited += 1;
+        if visited > MAX_DIRS {
+            return Err(CriterionError::TooMany(root.to_path_buf()));
+        }
         let run = dir.join(baseline);
         let benchmark_file = [run.join("benchmark.json"), dir.join("new/benchmark.json")]
             .into_iter()
@@ -182,11 +216,15 @@ pub fn read_all(root: &Path, baseline: &str) -> Result<Vec<Measured>, CriterionE
             continue;
         }
         let entries = std::fs::read_dir(&dir).map_err(|e| CriterionError::Dir(dir.clone(), e))?;
+        if depth == MAX_DEPTH {
+            continue;
+        }
         for e in entries.flatten() {
-            let p = e.path();
             let name = e.file_name();
-            if p.is_dir() && name != "report" && name != "change" {
-                stack.push(p);
+            // `file_type` does not follow links: a link to `..` is not a directory here.
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && name != "report" && name != "change" {
+                stack.push((e.path(), depth + 1));
             }
         }
     }

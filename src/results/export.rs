@@ -121,9 +121,19 @@ struct CritcmpInfo {
     group_id: String,
     function_id: Option<String>,
     value_str: Option<String>,
-    throughput: Option<BTreeMap<String, u64>>,
+    throughput: Option<CritcmpThroughput>,
     full_id: String,
     directory_name: String,
+}
+
+/// criterion's throughput as critcmp keeps it: both keys, one of them null.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CritcmpThroughput {
+    #[serde(default)]
+    bytes: Option<u64>,
+    #[serde(default)]
+    elements: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -161,8 +171,10 @@ fn stats(point: f64, ci: [f64; 2]) -> CritcmpStats {
     }
 }
 
-fn critcmp(f: &ResultsFile) -> Value {
-    let name = f.machine_id.clone();
+/// `f` as critcmp's export, under the baseline name `name` (the column
+/// critcmp shows); [`export`] names it after the machine.
+pub fn critcmp(f: &ResultsFile, name: &str) -> Value {
+    let name = name.to_string();
     let benchmarks = f
         .benchmarks
         .iter()
@@ -179,9 +191,10 @@ fn critcmp(f: &ResultsFile) -> Value {
                     group_id: b.group.clone(),
                     function_id: Some(b.implementation.clone()),
                     value_str: Some(b.size.clone()),
-                    throughput: b
-                        .per_iteration
-                        .map(|n| BTreeMap::from([("Elements".to_string(), n)])),
+                    throughput: b.per_iteration.map(|n| CritcmpThroughput {
+                        bytes: None,
+                        elements: Some(n),
+                    }),
                     full_id: id.clone(),
                     directory_name: id.clone(),
                 },
@@ -205,7 +218,7 @@ pub fn export(f: &ResultsFile, e: Export) -> Value {
         Export::Bmf => bmf(f),
         Export::Gab => gab(f, false),
         Export::GabThroughput => gab(f, true),
-        Export::Critcmp => critcmp(f),
+        Export::Critcmp => critcmp(f, &f.machine_id),
     }
 }
 
@@ -237,9 +250,9 @@ pub fn from_critcmp(path: &Path, v: Value) -> Result<ResultsFile, ResultsError> 
             let i = &b.criterion_benchmark_v1;
             let e = &b.criterion_estimates_v1;
             let throughput = i.throughput.as_ref().and_then(|t| {
-                t.get("Elements")
-                    .map(|&n| criterion::Throughput::Elements(n))
-                    .or_else(|| t.get("Bytes").map(|&n| criterion::Throughput::Bytes(n)))
+                t.elements
+                    .map(criterion::Throughput::Elements)
+                    .or(t.bytes.map(criterion::Throughput::Bytes))
             });
             Measured {
                 benchmark: Benchmark {

@@ -32,6 +32,15 @@ pub const SCHEMA: u32 = 2;
 /// The oldest schema this build reads.
 pub const OLDEST_SCHEMA: u32 = 1;
 
+/// The largest results file `load` reads (16 MiB; the suite's files are
+/// about 100 KB).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The range of a plausible time per iteration, ns: from a femtosecond to a
+/// day. Zero, negative, subnormal, infinite and NaN times are refused on
+/// report, load and export alike.
+pub const TIME_RANGE_NS: (f64, f64) = (1e-6, 8.64e13);
+
 /// A throughput in a named unit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
@@ -129,6 +138,19 @@ pub enum ResultsError {
     Schema(PathBuf, String),
     /// The files share no benchmark.
     NoCommon(Vec<PathBuf>),
+    /// A value that no real measurement gives (see [`TIME_RANGE_NS`]).
+    Value {
+        /// The file or criterion directory.
+        path: PathBuf,
+        /// The benchmark.
+        id: String,
+        /// The field.
+        field: &'static str,
+        /// The value.
+        value: f64,
+    },
+    /// A file larger than [`MAX_FILE_BYTES`], or not a regular file.
+    NotAResultsFile(PathBuf, String),
 }
 
 impl core::fmt::Display for ResultsError {
@@ -143,6 +165,23 @@ impl core::fmt::Display for ResultsError {
                     "results file `{}` has schema {found}; this build reads schemas {OLDEST_SCHEMA} to {SCHEMA}",
                     p.display()
                 )
+            }
+            ResultsError::Value {
+                path,
+                id,
+                field,
+                value,
+            } => write!(
+                f,
+                "`{}`: benchmark `{}` has {field} {value:e}, which no measurement gives \
+                 (a time must be finite, between {:e} and {:e} ns)",
+                path.display(),
+                escape(id),
+                TIME_RANGE_NS.0,
+                TIME_RANGE_NS.1
+            ),
+            ResultsError::NotAResultsFile(p, why) => {
+                write!(f, "`{}` is not a results file: {why}", p.display())
             }
             ResultsError::NoCommon(ps) => write!(
                 f,
@@ -162,9 +201,72 @@ impl std::error::Error for ResultsError {
             ResultsError::Criterion(e) => Some(e),
             ResultsError::Io(_, e) => Some(e),
             ResultsError::Json(_, e) => Some(e),
-            ResultsError::Schema(..) | ResultsError::NoCommon(_) => None,
+            ResultsError::Schema(..)
+            | ResultsError::NoCommon(_)
+            | ResultsError::Value { .. }
+            | ResultsError::NotAResultsFile(..) => None,
         }
     }
+}
+
+/// `s` with control characters escaped (`\u{1b}`), for a terminal: a
+/// benchmark ID comes from a file and may hold any text.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
+/// Checks every time and rate of `f`: finite, and times within [`TIME_RANGE_NS`].
+pub fn validate(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
+    let (lo, hi) = TIME_RANGE_NS;
+    for (id, b) in &f.benchmarks {
+        let bad = |field, value| ResultsError::Value {
+            path: path.to_path_buf(),
+            id: id.clone(),
+            field,
+            value,
+        };
+        let times = [
+            ("median_ns", b.median_ns),
+            ("mean_ns", b.mean_ns),
+            ("median_ci_ns[0]", b.median_ci_ns[0]),
+            ("median_ci_ns[1]", b.median_ci_ns[1]),
+            ("mean_ci_ns[0]", b.mean_ci_ns[0]),
+            ("mean_ci_ns[1]", b.mean_ci_ns[1]),
+        ];
+        let runs = b.runs_median_ns.iter().map(|&v| ("runs_median_ns", v));
+        for (field, v) in times.into_iter().chain(runs) {
+            if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                return Err(bad(field, v));
+            }
+        }
+        let others = [
+            ("std_dev_ns", b.std_dev_ns),
+            ("median_abs_dev_ns", b.median_abs_dev_ns),
+            ("throughput", b.throughput.as_ref().map(|t| t.value)),
+            ("speedup_vs_naive", b.speedup_vs_naive),
+            ("speedup_vs_matrixmultiply", b.speedup_vs_matrixmultiply),
+            ("fraction_of_ceiling", b.fraction_of_ceiling),
+        ];
+        for (field, v) in others {
+            if let Some(v) = v.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(bad(field, v));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Formats nanoseconds with a readable unit.
@@ -206,7 +308,9 @@ pub fn report(criterion_dir: &Path, baselines: &[String]) -> Result<ResultsFile,
         .map(|b| criterion::read_all(criterion_dir, b))
         .collect::<Result<Vec<_>, _>>()
         .map_err(ResultsError::Criterion)?;
-    Ok(from_runs(&runs, Fingerprint::current()))
+    let f = from_runs(&runs, Fingerprint::current());
+    validate(&f, criterion_dir)?;
+    Ok(f)
 }
 
 /// Builds a results file from measured benchmarks (testable without criterion).
@@ -377,7 +481,9 @@ fn derive(benchmarks: &mut BTreeMap<String, BenchResult>) {
 }
 
 /// Writes `f` as pretty JSON, creating the directory ([`write_whole`]).
+/// A file with an implausible time is refused ([`validate`]).
 pub fn save(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
+    validate(f, path)?;
     let text =
         serde_json::to_string_pretty(f).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
     write_whole(path, (text + "\n").as_bytes())
@@ -394,20 +500,44 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), ResultsError> {
 
 /// Reads a results file, checking its schema first; a critcmp export
 /// (`critcmp --export`) is read as a file without a fingerprint.
+/// A file is refused unless it is a regular file of at most [`MAX_FILE_BYTES`]
+/// whose every time is plausible ([`validate`]).
 pub fn load(path: &Path) -> Result<ResultsFile, ResultsError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| ResultsError::Io(path.to_path_buf(), e))?;
+    let text = read_capped(path)?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
-    if export::is_critcmp(&v) {
-        return export::from_critcmp(path, v);
+    let f = if export::is_critcmp(&v) {
+        export::from_critcmp(path, v)?
+    } else {
+        match v.get("schema").and_then(|s| s.as_u64()) {
+            Some(s) if (OLDEST_SCHEMA as u64..=SCHEMA as u64).contains(&s) => {}
+            Some(s) => return Err(ResultsError::Schema(path.to_path_buf(), s.to_string())),
+            None => return Err(ResultsError::Schema(path.to_path_buf(), "missing".into())),
+        }
+        serde_json::from_value(v).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?
+    };
+    validate(&f, path)?;
+    Ok(f)
+}
+
+/// The text of a regular file of at most [`MAX_FILE_BYTES`], read without
+/// trusting its claimed size.
+fn read_capped(path: &Path) -> Result<String, ResultsError> {
+    use std::io::Read;
+    let io = |e| ResultsError::Io(path.to_path_buf(), e);
+    let file = crate::whole_file::open_regular(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ResultsError::NotAResultsFile(
+            path.to_path_buf(),
+            format!("larger than the limit of {MAX_FILE_BYTES} bytes"),
+        ));
     }
-    match v.get("schema").and_then(|s| s.as_u64()) {
-        Some(s) if (OLDEST_SCHEMA as u64..=SCHEMA as u64).contains(&s) => {}
-        Some(s) => return Err(ResultsError::Schema(path.to_path_buf(), s.to_string())),
-        None => return Err(ResultsError::Schema(path.to_path_buf(), "missing".into())),
-    }
-    serde_json::from_value(v).map_err(|e| ResultsError::Json(path.to_path_buf(), e))
+    String::from_utf8(bytes)
+        .map_err(|e| ResultsError::NotAResultsFile(path.to_path_buf(), format!("not UTF-8 ({e})")))
 }
 
 #[cfg(test)]

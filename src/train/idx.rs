@@ -8,12 +8,14 @@
 //!
 //! Images are 3-dimensional (`n × rows × cols`), labels 1-dimensional. A file
 //! name ending in `.gz` (or a file that starts with gzip's magic) is
-//! decompressed first. [`load_mnist`] looks in a directory for the four
+//! decompressed as it is read. The header is read first, and nothing larger
+//! than [`MAX_BYTES`] is allocated: decompression stops at the size the header
+//! declares, and data past it is an error. [`load_mnist`] looks in a directory for the four
 //! standard names, plain or with `.gz`.
 #![forbid(unsafe_code)]
 
 use super::data::{Dataset, Split};
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// The four files of MNIST: train images and labels, test images and labels.
@@ -23,6 +25,9 @@ pub const MNIST_FILES: [&str; 4] = [
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 ];
+
+/// The most data bytes one IDX file may declare (1 GiB; MNIST's largest has 47 MB).
+pub const MAX_BYTES: u64 = 1 << 30;
 
 /// Something wrong with an IDX file, naming it.
 #[derive(Debug)]
@@ -66,6 +71,22 @@ pub enum IdxError {
         /// What is wrong.
         what: String,
     },
+    /// The file has no bytes at all.
+    Empty(PathBuf),
+    /// The header declares more than [`MAX_BYTES`] of data.
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The bytes declared.
+        declared: u64,
+    },
+    /// Data follow what the header declares.
+    Trailing {
+        /// The file.
+        path: PathBuf,
+        /// The bytes the header implies.
+        expected: u64,
+    },
     /// A label is not a digit.
     Label {
         /// The file.
@@ -108,6 +129,17 @@ impl core::fmt::Display for IdxError {
                 path.display()
             ),
             IdxError::Dims { path, what } => write!(f, "`{}`: {what}", path.display()),
+            IdxError::Empty(path) => write!(f, "`{}` is empty, not an IDX file", path.display()),
+            IdxError::TooLarge { path, declared } => write!(
+                f,
+                "`{}` declares {declared} bytes of data; the limit is {MAX_BYTES}",
+                path.display()
+            ),
+            IdxError::Trailing { path, expected } => write!(
+                f,
+                "`{}` has data past the {expected} bytes its header declares",
+                path.display()
+            ),
             IdxError::Label { path, index, value } => write!(
                 f,
                 "`{}`: label {index} is {value}, not a digit 0..=9",
@@ -126,22 +158,32 @@ impl std::error::Error for IdxError {
     }
 }
 
-/// The bytes of `path`, gunzipped when it is gzip.
-fn read_bytes(path: &Path) -> Result<Vec<u8>, IdxError> {
+/// `path` opened for reading, gunzipped as it is read when it is gzip.
+fn open(path: &Path) -> Result<Box<dyn Read>, IdxError> {
     let io = |source| IdxError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let raw = std::fs::read(path).map_err(io)?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(io)?;
-        Ok(out)
+    let file = crate::whole_file::open_regular(path).map_err(io)?;
+    let mut r = std::io::BufReader::new(file);
+    let gz = r.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(flate2::bufread::GzDecoder::new(r))
     } else {
-        Ok(raw)
-    }
+        Box::new(r)
+    })
+}
+
+/// Up to `n` bytes of `r`, fewer only at its end.
+fn take(r: &mut dyn Read, n: u64, path: &Path) -> Result<Vec<u8>, IdxError> {
+    let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+    r.take(n)
+        .read_to_end(&mut out)
+        .map_err(|source| IdxError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(out)
 }
 
 /// An IDX array of unsigned bytes: its dimensions and its data.
@@ -155,32 +197,37 @@ pub struct IdxArray {
 
 /// Reads an IDX file of unsigned bytes with `ndims` dimensions.
 pub fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
-    let bytes = read_bytes(path)?;
+    let p = || path.to_path_buf();
+    let mut r = open(path)?;
+    let head = take(&mut r, 4, path)?;
+    if head.is_empty() {
+        return Err(IdxError::Empty(p()));
+    }
     let mut magic = [0u8; 4];
-    let n = bytes.len().min(4);
-    magic[..n].copy_from_slice(&bytes[..n]);
-    if bytes.len() < 4 || magic != [0, 0, 0x08, ndims] {
+    magic[..head.len()].copy_from_slice(&head);
+    if head.len() < 4 || magic != [0, 0, 0x08, ndims] {
         return Err(IdxError::Magic {
-            path: path.to_path_buf(),
+            path: p(),
             found: magic,
             ndims,
         });
     }
-    let header = 4 + 4 * ndims as usize;
-    if bytes.len() < header {
+    let header = 4 + 4 * ndims as u64;
+    let raw = take(&mut r, header - 4, path)?;
+    if (raw.len() as u64) < header - 4 {
         return Err(IdxError::Truncated {
-            path: path.to_path_buf(),
-            expected: header as u64,
-            found: bytes.len() as u64,
+            path: p(),
+            expected: header,
+            found: 4 + raw.len() as u64,
         });
     }
-    let dims: Vec<usize> = bytes[4..header]
+    let dims: Vec<usize> = raw
         .chunks_exact(4)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
         .collect();
     if let Some(i) = dims.iter().position(|&d| d == 0) {
         return Err(IdxError::Dims {
-            path: path.to_path_buf(),
+            path: p(),
             what: format!("dimension {} is 0", i + 1),
         });
     }
@@ -188,18 +235,28 @@ pub fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
         .iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
         .unwrap_or(u64::MAX);
-    let expected = (header as u64).saturating_add(count);
-    if (bytes.len() as u64) < expected {
-        return Err(IdxError::Truncated {
-            path: path.to_path_buf(),
-            expected,
-            found: bytes.len() as u64,
+    if count > MAX_BYTES {
+        return Err(IdxError::TooLarge {
+            path: p(),
+            declared: count,
         });
     }
-    Ok(IdxArray {
-        dims,
-        data: bytes[header..expected as usize].to_vec(),
-    })
+    let data = take(&mut r, count, path)?;
+    let expected = header + count;
+    if (data.len() as u64) < count {
+        return Err(IdxError::Truncated {
+            path: p(),
+            expected,
+            found: header + data.len() as u64,
+        });
+    }
+    if !take(&mut r, 1, path)?.is_empty() {
+        return Err(IdxError::Trailing {
+            path: p(),
+            expected,
+        });
+    }
+    Ok(IdxArray { dims, data })
 }
 
 /// Images and labels as a dataset: features pixel/255, labels checked to be digits.

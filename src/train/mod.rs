@@ -93,7 +93,24 @@ pub enum TrainError {
     Init(String),
     /// The dataset has no rows.
     Empty(&'static str),
+    /// A count above its limit ([`MAX_STEPS`], [`MAX_BATCH`], [`MAX_DRAWS`]).
+    TooLarge {
+        /// `steps`, `batch` or `steps × batch`.
+        what: &'static str,
+        /// The value.
+        value: u128,
+        /// The limit.
+        max: u128,
+    },
 }
+
+/// Most SGD steps of a run (a loss per step is kept).
+pub const MAX_STEPS: usize = 10_000_000;
+/// Most rows per batch.
+pub const MAX_BATCH: usize = 65_536;
+/// Most row draws, steps × batch: the batches' row indices are drawn up
+/// front, 4 bytes each (1 GiB at the limit).
+pub const MAX_DRAWS: usize = 1 << 28;
 
 impl core::fmt::Display for TrainError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -104,6 +121,9 @@ impl core::fmt::Display for TrainError {
             }
             TrainError::Init(e) => write!(f, "{e}"),
             TrainError::Empty(what) => write!(f, "the {what} set has no rows"),
+            TrainError::TooLarge { what, value, max } => {
+                write!(f, "{what} must be at most {max}, got {value}")
+            }
         }
     }
 }
@@ -131,6 +151,20 @@ impl TrainConfig {
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(TrainError::LearningRate(self.lr));
         }
+        let draws = self.steps as u128 * self.batch as u128;
+        for (what, value, max) in [
+            ("steps", self.steps as u128, MAX_STEPS),
+            ("batch", self.batch as u128, MAX_BATCH),
+            ("steps × batch", draws, MAX_DRAWS),
+        ] {
+            if value > max as u128 {
+                return Err(TrainError::TooLarge {
+                    what,
+                    value,
+                    max: max as u128,
+                });
+            }
+        }
         Ok(())
     }
 
@@ -156,24 +190,33 @@ pub struct TrainRun {
     pub train_accuracy: f64,
     /// Accuracy on the test set after the last step.
     pub test_accuracy: f64,
+    /// The step (1-based) whose loss left f32's range, where training
+    /// stopped; `loss` holds the finite losses before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diverged_at: Option<usize>,
 }
 
 impl TrainRun {
-    /// The mean of the last [`WINDOW`] batch losses ending at step `t` (0-based).
-    pub fn smoothed(&self, t: usize) -> f64 {
+    /// The mean of the last [`WINDOW`] batch losses ending at step `t`
+    /// (0-based); `None` past the steps a diverged run took.
+    pub fn smoothed(&self, t: usize) -> Option<f64> {
         let lo = (t + 1).saturating_sub(WINDOW);
-        let w = &self.loss[lo..=t];
-        w.iter().map(|&x| x as f64).sum::<f64>() / w.len() as f64
+        let w = self.loss.get(lo..=t)?;
+        Some(w.iter().map(|&x| x as f64).sum::<f64>() / w.len() as f64)
     }
 
-    /// The smoothed loss after the last step.
-    pub fn final_loss(&self) -> f64 {
-        self.smoothed(self.loss.len() - 1)
+    /// The smoothed loss after the last step; `None` for a diverged run.
+    pub fn final_loss(&self) -> Option<f64> {
+        match self.diverged_at {
+            Some(_) => None,
+            None => self.smoothed(self.loss.len().checked_sub(1)?),
+        }
     }
 
     /// Whether the loss left ln(classes): the final smoothed loss is below 90% of it.
     pub fn learns(&self, classes: usize) -> bool {
-        self.final_loss() < 0.9 * (classes as f64).ln()
+        self.final_loss()
+            .is_some_and(|l| l < 0.9 * (classes as f64).ln())
     }
 }
 
@@ -261,12 +304,20 @@ pub fn train_one<K: Arith>(
     let mut x = vec![0f32; b * f];
     let mut y = vec![0u8; b];
     let mut loss = Vec::with_capacity(cfg.steps);
-    for rows in indices.chunks_exact(b).take(cfg.steps) {
+    let mut diverged_at = None;
+    for (t, rows) in indices.chunks_exact(b).take(cfg.steps).enumerate() {
         for (i, &r) in rows.iter().enumerate() {
             x[i * f..(i + 1) * f].copy_from_slice(data.row(r as usize));
             y[i] = data.y[r as usize];
         }
-        loss.push(net.gradients(&x, &y, cfg.activation, k, &mut ws, &mut grads));
+        let l = net.gradients(&x, &y, cfg.activation, k, &mut ws, &mut grads);
+        if !l.is_finite() {
+            // Nothing after this step means anything, and no NaN is reported.
+            diverged_at = Some(t + 1);
+            done.fetch_add(cfg.steps - t, Ordering::Relaxed);
+            break;
+        }
+        loss.push(l);
         net.sgd(&grads, cfg.lr);
         done.fetch_add(1, Ordering::Relaxed);
     }
@@ -277,6 +328,7 @@ pub fn train_one<K: Arith>(
         loss,
         train_accuracy: net.accuracy(&data.x, &data.y, act, k),
         test_accuracy: net.accuracy(&split.test.x, &split.test.y, act, k),
+        diverged_at,
     })
 }
 

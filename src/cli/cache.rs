@@ -1,0 +1,435 @@
+//! The private build cache of `ab`, and `weightinit cache` to list and clean it.
+//!
+//! Layout, under `$XDG_CACHE_HOME/weightinit/ab` (else `~/.cache/weightinit/ab`):
+//!
+//! ```text
+//! trees/<commit>/            git archive of the commit, stamped when whole
+//! trees/<commit>/.weightinit-stamp
+//! targets/<commit>/          its CARGO_TARGET_DIR
+//! locks/<commit>.lock        held while the commit is exported and built
+//! ```
+//!
+//! Trust: `weightinit/` and `ab/` are created mode 0700 and checked on every
+//! run: a symbolic link or a directory of another user is refused, so no
+//! other local user can plant a tree whose build script would run as us. A
+//! tree is exported into a fresh directory of a random name and renamed into
+//! place only after its stamp (the commit, the file count and an FNV-1a
+//! digest of every path, mode and content) is written; a tree whose stamp is
+//! missing or does not match its files is exported again. Temporary trees of
+//! runs that died are removed by the next run.
+use super::CliError;
+use super::signals;
+use std::fs::{self, File};
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+use weightinit::whole_file::{fnv1a, pid_alive};
+
+/// The stamp's file name inside a tree.
+const STAMP: &str = ".weightinit-stamp";
+/// The stamp's first line (its format version).
+const STAMP_HEAD: &str = "weightinit-ab-stamp 1";
+
+fn usage(msg: impl std::fmt::Display) -> CliError {
+    CliError::usage(msg)
+}
+
+/// The cache's root, checked or made private.
+pub struct Cache {
+    root: PathBuf,
+}
+
+/// This process's effective user id.
+fn euid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// Makes `dir` (mode 0700) or checks it: a directory of ours, not a link;
+/// group and other permissions are taken away.
+fn ensure_private(dir: &Path) -> Result<(), CliError> {
+    let refuse = |why: String| {
+        usage(format!(
+            "the ab cache `{}` {why}; refusing to use it (remove it, or set XDG_CACHE_HOME)",
+            dir.display()
+        ))
+    };
+    if let Err(e) = fs::DirBuilder::new().mode(0o700).create(dir) {
+        if e.kind() != std::io::ErrorKind::AlreadyExists {
+            return Err(usage(format!("cannot create `{}`: {e}", dir.display())));
+        }
+    }
+    let m = fs::symlink_metadata(dir)
+        .map_err(|e| usage(format!("cannot read `{}`: {e}", dir.display())))?;
+    if m.file_type().is_symlink() {
+        return Err(refuse("is a symbolic link".into()));
+    }
+    if !m.is_dir() {
+        return Err(refuse("is not a directory".into()));
+    }
+    if m.uid() != euid() {
+        return Err(refuse(format!(
+            "belongs to user {}, not to this user ({})",
+            m.uid(),
+            euid()
+        )));
+    }
+    if m.mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| usage(format!("cannot restrict `{}`: {e}", dir.display())))?;
+    }
+    Ok(())
+}
+
+/// The size of everything under `p`, bytes (links not followed).
+pub fn size_of(p: &Path) -> u64 {
+    let Ok(m) = fs::symlink_metadata(p) else {
+        return 0;
+    };
+    if !m.is_dir() {
+        return m.len();
+    }
+    fs::read_dir(p)
+        .map(|es| es.flatten().map(|e| size_of(&e.path())).sum())
+        .unwrap_or(0)
+}
+
+/// A size for people.
+fn human(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b => format!("{:.0} KiB", b as f64 / 1024.0),
+    }
+}
+
+/// Every file under `dir` as (relative path, is a link or executable, bytes),
+/// sorted, the stamp left out; links are read, not followed.
+fn files(dir: &Path) -> std::io::Result<Vec<(PathBuf, u32, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        for e in fs::read_dir(dir.join(&rel))? {
+            let e = e?;
+            let r = rel.join(e.file_name());
+            let t = e.file_type()?;
+            if t.is_dir() {
+                stack.push(r);
+            } else if t.is_symlink() {
+                let target = fs::read_link(e.path())?;
+                out.push((r, 2, target.into_os_string().into_encoded_bytes()));
+            } else if r.as_os_str() != STAMP {
+                let exec = e.metadata()?.mode() & 0o100 != 0;
+                out.push((r, exec as u32, fs::read(e.path())?));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// The stamp of a tree: its format, the commit, the file count and the digest.
+fn stamp_of(dir: &Path, sha: &str) -> std::io::Result<String> {
+    let fs = files(dir)?;
+    let mut bytes = Vec::new();
+    for (p, kind, content) in &fs {
+        bytes.extend_from_slice(p.as_os_str().as_encoded_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(&kind.to_le_bytes());
+        bytes.extend_from_slice(&(content.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(content);
+    }
+    Ok(format!(
+        "{STAMP_HEAD}\ncommit {sha}\nfiles {}\ndigest {:016x}\n",
+        fs.len(),
+        fnv1a(&bytes)
+    ))
+}
+
+/// Starts `cmd` in a process group of its own, so that it and everything it
+/// starts can be ended together.
+pub fn spawn(cmd: &mut Command, what: &str) -> Result<Child, CliError> {
+    cmd.process_group(0)
+        .spawn()
+        .map_err(|e| usage(format!("cannot run {what}: {e}")))
+}
+
+/// Ends `child`'s process group.
+fn kill_group(child: &mut Child) {
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Waits for `children` (all of them), ending them all when a signal is
+/// caught: then `Err` with exit status 128 + the signal, naming `what`.
+pub fn wait_all(children: &mut [Child], what: &str) -> Result<Vec<ExitStatus>, CliError> {
+    let mut done: Vec<Option<ExitStatus>> = vec![None; children.len()];
+    loop {
+        for (c, d) in children.iter_mut().zip(done.iter_mut()) {
+            if d.is_none() {
+                *d = c.try_wait().map_err(|e| usage(format!("{what}: {e}")))?;
+            }
+        }
+        if done.iter().all(Option::is_some) {
+            return Ok(done.into_iter().flatten().collect());
+        }
+        if let Some(sig) = signals::caught() {
+            children.iter_mut().for_each(kill_group);
+            return Err(signals::stopped(sig, format!("{what} was stopped")));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `cmd` to its end, its standard output captured (standard error as
+/// the caller set it); ended with its children on a signal.
+pub fn output(cmd: &mut Command, what: &str) -> Result<(ExitStatus, Vec<u8>), CliError> {
+    let mut child = spawn(cmd.stdout(Stdio::piped()).stdin(Stdio::null()), what)?;
+    let mut out = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let status = wait_all(std::slice::from_mut(&mut child), what)?;
+    let stdout = reader.join().unwrap_or_default();
+    Ok((status[0], stdout))
+}
+
+impl Cache {
+    /// Opens the cache, making or checking its private directories.
+    pub fn open() -> Result<Cache, CliError> {
+        let base = match std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
+            Some(p) if p.is_absolute() => p,
+            _ => match std::env::var_os("HOME").map(PathBuf::from) {
+                Some(h) if h.is_absolute() => h.join(".cache"),
+                _ => {
+                    return Err(usage(
+                        "neither XDG_CACHE_HOME nor HOME is an absolute path: \
+                         set one for ab's build cache",
+                    ));
+                }
+            },
+        };
+        fs::create_dir_all(&base)
+            .map_err(|e| usage(format!("cannot create `{}`: {e}", base.display())))?;
+        let root = base.join("weightinit").join("ab");
+        ensure_private(root.parent().expect("has a parent"))?;
+        ensure_private(&root)?;
+        for d in ["trees", "targets", "locks"] {
+            ensure_private(&root.join(d))?;
+        }
+        Ok(Cache { root })
+    }
+
+    /// The cache's root (git looks for no repository above it).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The build directory of `sha`.
+    pub fn target(&self, sha: &str) -> PathBuf {
+        self.root.join("targets").join(sha)
+    }
+
+    /// Takes `sha`'s lock, waiting for another run that holds it.
+    pub fn lock(&self, sha: &str) -> Result<File, CliError> {
+        let p = self.root.join("locks").join(format!("{sha}.lock"));
+        let lock_file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(&p)
+            .map_err(|e| usage(format!("cannot open the lock `{}`: {e}", p.display())))?;
+        if fs4::FileExt::try_lock(&lock_file).is_err() {
+            eprintln!("ab: waiting for another run that builds {}", &sha[..12]);
+            fs4::FileExt::lock(&lock_file)
+                .map_err(|e| usage(format!("cannot lock `{}`: {e}", p.display())))?;
+        }
+        Ok(lock_file)
+    }
+
+    /// The tree of commit `sha` of the repository at `repo`: the kept one if
+    /// its stamp holds, else a new export. Call with `sha`'s lock held.
+    pub fn tree(&self, repo: &Path, sha: &str) -> Result<PathBuf, CliError> {
+        let trees = self.root.join("trees");
+        let tree = trees.join(sha);
+        let kept = fs::read_to_string(tree.join(STAMP)).ok();
+        if let Some(stamp) = kept {
+            if stamp_of(&tree, sha).is_ok_and(|s| s == stamp) {
+                return Ok(tree);
+            }
+            eprintln!(
+                "ab: the kept tree of {} does not match its stamp; exporting it again",
+                &sha[..12]
+            );
+        }
+        self.remove_dead_temporaries();
+        if fs::symlink_metadata(&tree).is_ok() {
+            fs::remove_dir_all(&tree)
+                .map_err(|e| usage(format!("cannot remove `{}`: {e}", tree.display())))?;
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".tmp-{}-", std::process::id()))
+            .tempdir_in(&trees)
+            .map_err(|e| {
+                usage(format!(
+                    "cannot create a directory in `{}`: {e}",
+                    trees.display()
+                ))
+            })?;
+        let mut archive = Command::new("git");
+        archive
+            .args(["archive", "--format=tar", sha])
+            .current_dir(repo)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        let mut git = spawn(&mut archive, "git archive")?;
+        let pipe = git.stdout.take().expect("piped");
+        let mut untar = Command::new("tar");
+        untar.arg("-x").arg("-C").arg(tmp.path()).stdin(pipe);
+        let tar = match spawn(&mut untar, "tar") {
+            Ok(t) => t,
+            Err(e) => {
+                kill_group(&mut git);
+                return Err(e);
+            }
+        };
+        let mut both = [git, tar];
+        let st = wait_all(&mut both, &format!("the export of {}", &sha[..12]))?;
+        if !st.iter().all(ExitStatus::success) {
+            return Err(usage(format!(
+                "cannot export commit {sha} (git archive | tar failed)"
+            )));
+        }
+        let stamp = stamp_of(tmp.path(), sha)
+            .map_err(|e| usage(format!("cannot read the export of {sha}: {e}")))?;
+        weightinit::whole_file::write(&tmp.path().join(STAMP), stamp.as_bytes())
+            .map_err(|e| usage(format!("cannot stamp the export of {sha}: {e}")))?;
+        let dir = tmp.keep();
+        fs::rename(&dir, &tree).map_err(|e| {
+            let _ = fs::remove_dir_all(&dir);
+            usage(format!("cannot create `{}`: {e}", tree.display()))
+        })?;
+        Ok(tree)
+    }
+
+    /// Removes the temporary trees of runs that no longer run.
+    fn remove_dead_temporaries(&self) {
+        let Ok(es) = fs::read_dir(self.root.join("trees")) else {
+            return;
+        };
+        for e in es.flatten() {
+            let name = e.file_name();
+            let pid = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(".tmp-"))
+                .and_then(|r| r.split('-').next())
+                .and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|p| p != std::process::id() && !pid_alive(p)) {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+
+    /// The kept commits: every name under `trees/` and `targets/`.
+    fn kept(&self) -> Vec<String> {
+        let mut v: Vec<String> = ["trees", "targets"]
+            .iter()
+            .filter_map(|d| fs::read_dir(self.root.join(d)).ok())
+            .flat_map(|es| es.flatten())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// `weightinit cache [list | clean [--all | COMMIT…]]`.
+pub fn run(a: super::args::CacheArgs) -> Result<u8, CliError> {
+    use super::args::CacheAction;
+    let cache = Cache::open()?;
+    let kept = cache.kept();
+    match a.action.unwrap_or(CacheAction::List) {
+        CacheAction::List => {
+            println!("ab cache: {}", cache.root.display());
+            let head = ["commit", "subject", "tree", "build", "total"].map(String::from);
+            let mut total = 0;
+            let rows: Vec<Vec<String>> = kept
+                .iter()
+                .map(|sha| {
+                    let tree = size_of(&cache.root.join("trees").join(sha));
+                    let build = size_of(&cache.target(sha));
+                    total += tree + build;
+                    let subject = Command::new("git")
+                        .args(["log", "-1", "--format=%s", sha])
+                        .stderr(Stdio::null())
+                        .output()
+                        .ok()
+                        .filter(|o| o.status.success())
+                        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                        .unwrap_or_else(|| "?".into());
+                    let subject: String = subject.chars().take(50).collect();
+                    vec![
+                        sha.chars().take(12).collect(),
+                        subject,
+                        human(tree),
+                        human(build),
+                        human(tree + build),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                super::render::printable(&super::render::table(false, &head, &rows))
+            );
+            println!("{} revisions, {}", kept.len(), human(total));
+        }
+        CacheAction::Clean { commits, all } => {
+            if !all && commits.is_empty() {
+                return Err(usage("cache clean: name commits, or --all"));
+            }
+            let mut chosen = Vec::new();
+            for c in &commits {
+                if c.len() < 4 || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(usage(format!(
+                        "cache clean: `{c}` is not a commit (4 to 40 hex digits)"
+                    )));
+                }
+                let found: Vec<&String> =
+                    kept.iter().filter(|k| k.starts_with(c.as_str())).collect();
+                if found.is_empty() {
+                    return Err(usage(format!("cache clean: no kept revision `{c}`")));
+                }
+                chosen.extend(found);
+            }
+            if all {
+                chosen = kept.iter().collect();
+            }
+            let mut freed = 0;
+            for sha in chosen {
+                let lock = cache.lock(sha)?;
+                for d in [cache.root.join("trees").join(sha), cache.target(sha)] {
+                    freed += size_of(&d);
+                    if fs::symlink_metadata(&d).is_ok() {
+                        fs::remove_dir_all(&d)
+                            .map_err(|e| usage(format!("cannot remove `{}`: {e}", d.display())))?;
+                    }
+                }
+                let _ = fs::remove_file(cache.root.join("locks").join(format!("{sha}.lock")));
+                drop(lock);
+                println!("removed {}", &sha[..sha.len().min(12)]);
+            }
+            println!("freed {}", human(freed));
+        }
+    }
+    Ok(0)
+}
