@@ -158,7 +158,12 @@ impl core::fmt::Display for ConfigError {
             ),
             ConfigError::LsuvTol(t) => write!(
                 f,
-                "lsuv-tol must be a finite number ≥ {MIN_LSUV_TOL:e}, got {t:e}"
+                "lsuv-tol must be a finite number ≥ {MIN_LSUV_TOL:e}, got {}",
+                if *t == 0.0 || (1e-4..1e9).contains(&t.abs()) {
+                    t.to_string()
+                } else {
+                    format!("{t:e}")
+                }
             ),
             ConfigError::LsuvIter(n) => {
                 write!(f, "lsuv-max-iter must be at most {MAX_LSUV_ITER}, got {n}")
