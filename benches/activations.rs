@@ -5,7 +5,8 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use std::hint::black_box;
-use weightinit::activation::{Activation, copy_simd, copy_simd_par};
+use weightinit::activation::Activation;
+use weightinit::bench::{copy_simd, copy_simd_par};
 
 fn activations(c: &mut Criterion) {
     let mut g = c.benchmark_group("activation_f32");

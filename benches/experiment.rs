@@ -11,18 +11,21 @@ use criterion::{
     BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use std::hint::black_box;
+use weightinit::Backend;
 use weightinit::activation::Activation;
-use weightinit::experiment::{self, ExperimentConfig};
+use weightinit::bench::{
+    Dist, Method, StatsAcc, StreamKey, fused, init_weights, input, naive_epilogue, network_run,
+    orthogonal_fill, stats_for, unfused,
+};
+use weightinit::experiment::{self, ExperimentConfig, NetConfig};
 use weightinit::init::Init;
-use weightinit::network::{self, Fast, Kernels, Naive, NetConfig, epilogue, stats_for};
-use weightinit::rng::StreamKey;
-use weightinit::sample::{Dist, Normal, Path};
+use weightinit::sample::Normal;
 
-fn one_run<K: Kernels>(k: &K) -> f64 {
+fn one_run(k: Backend) -> f64 {
     let net = NetConfig::default();
-    let x = network::input(&net, k);
-    let w = network::init_weights(&net, &Init::parse("he_normal").unwrap(), k).unwrap();
-    network::run(&net, &x, &w, Activation::Relu, k)[4]
+    let x = input(&net, k);
+    let w = init_weights(&net, &Init::he_normal(), k).unwrap();
+    network_run(&net, &x, &w, Activation::Relu, k)[4]
         .activations
         .std
 }
@@ -31,17 +34,17 @@ fn experiments(c: &mut Criterion) {
     let mut g = c.benchmark_group("experiment");
     g.sample_size(10).sampling_mode(SamplingMode::Flat);
     g.bench_function(BenchmarkId::new("naive", "1000x100x5"), |b| {
-        b.iter(|| black_box(one_run(&Naive)))
+        b.iter(|| black_box(one_run(Backend::Naive)))
     });
     g.bench_function(BenchmarkId::new("fast", "1000x100x5"), |b| {
-        b.iter(|| black_box(one_run(&Fast)))
+        b.iter(|| black_box(one_run(Backend::Fast)))
     });
     g.finish();
     let mut g = c.benchmark_group("experiment_grid");
     g.sample_size(10).sampling_mode(SamplingMode::Flat);
-    for (name, naive) in [("naive", true), ("fast", false)] {
-        let cfg = ExperimentConfig::new(NetConfig::default(), vec![], vec![], naive).unwrap();
-        g.bench_function(BenchmarkId::new(name, "24"), |b| {
+    for backend in [Backend::Naive, Backend::Fast] {
+        let cfg = ExperimentConfig::new(NetConfig::default(), vec![], vec![], backend).unwrap();
+        g.bench_function(BenchmarkId::new(backend.name(), "24"), |b| {
             b.iter(|| black_box(experiment::run(&cfg).unwrap()))
         });
     }
@@ -52,13 +55,13 @@ fn fusion(c: &mut Criterion) {
     let mut g = c.benchmark_group("layer");
     let n = 1000 * 100;
     let mut a = vec![0f32; n];
-    Dist::Normal(Normal::new(0.0, 1.4).unwrap()).fill(StreamKey::new(1, 0), &mut a, Path::Simd);
+    Dist::Normal(Normal::new(0.0, 1.4).unwrap()).fill(StreamKey::new(1, 0), &mut a, Method::Simd);
     g.throughput(Throughput::Elements(n as u64));
-    type F = fn(Activation, &mut [f32], &mut [f32], &mut weightinit::stats::StatsAcc);
+    type F = fn(Activation, &mut [f32], &mut [f32], &mut StatsAcc);
     let impls: [(&str, F); 3] = [
-        ("fused", epilogue::fused),
-        ("unfused", epilogue::unfused),
-        ("naive", epilogue::naive),
+        ("fused", fused),
+        ("unfused", unfused),
+        ("naive", naive_epilogue),
     ];
     for (name, f) in impls {
         g.bench_function(BenchmarkId::new(name, "1000x100"), |b| {
@@ -81,16 +84,13 @@ fn orthogonal(c: &mut Criterion) {
     for n in [100usize, 1024] {
         // Householder QR plus forming Q: about 4n³ − 4n³/3 = (8/3)n³ FLOP.
         g.throughput(Throughput::Elements((8 * n * n * n / 3) as u64));
-        let init = Init::parse("orthogonal").unwrap();
-        let fans = weightinit::init::Fans::dense(n, n).unwrap();
         let mut w = vec![0f32; n * n];
-        // `qr`: SIMD sampler + compact-WY blocked QR on the GEMM (the fast path);
-        // `qr_naive`: rand_distr + the unblocked f64 reference.
-        for (id, path) in [("qr", Path::SimdPar), ("qr_naive", Path::Naive)] {
+        // `qr`: the fast backend (SIMD sampler, compact-WY blocked QR on the
+        // GEMM); `qr_naive`: the naive one (the unblocked f64 reference).
+        for (id, backend) in [("qr", Backend::Fast), ("qr_naive", Backend::Naive)] {
             g.bench_function(BenchmarkId::new(id, n), |b| {
                 b.iter(|| {
-                    init.fill_stream(fans, StreamKey::new(1, 1), &mut w, path)
-                        .unwrap()
+                    orthogonal_fill(n, n, 1.0, StreamKey::new(1, 1), &mut w, backend).unwrap()
                 })
             });
         }

@@ -7,8 +7,8 @@ use criterion::{
 };
 use rayon::prelude::*;
 use std::hint::black_box;
-use weightinit::rng::StreamKey;
-use weightinit::sample::{Dist, Normal, Path, TruncatedNormal, Uniform};
+use weightinit::bench::{CHUNK, Dist, Method, StreamKey};
+use weightinit::sample::{Normal, TruncatedNormal, Uniform};
 
 const SIZES: [usize; 3] = [4096, 1 << 20, 1 << 24];
 
@@ -33,9 +33,9 @@ fn samplers(c: &mut Criterion) {
             }
             let mut buf = vec![0f32; n];
             for (name, path) in [
-                ("naive", Path::Naive),
-                ("simd", Path::Simd),
-                ("simd_par", Path::SimdPar),
+                ("naive", Method::RandDistr),
+                ("simd", Method::Simd),
+                ("simd_par", Method::SimdPar),
             ] {
                 g.bench_with_input(BenchmarkId::new(name, n), &n, |b, _| {
                     b.iter(|| {
@@ -65,7 +65,7 @@ fn fill(c: &mut Criterion) {
         });
         g.bench_with_input(BenchmarkId::new("par", n), &n, |b, _| {
             b.iter(|| {
-                buf.par_chunks_mut(weightinit::sample::CHUNK)
+                buf.par_chunks_mut(CHUNK)
                     .for_each(|c| c.fill(black_box(0.5)));
                 black_box(&buf);
             })
@@ -75,14 +75,14 @@ fn fill(c: &mut Criterion) {
 }
 
 fn words(c: &mut Criterion) {
-    use weightinit::rng::{BlockRng, SimdXoshiro, WORDS_PER_BLOCK};
+    use weightinit::bench::{BlockRng, SimdXoshiro, WORDS_PER_BLOCK};
     let mut g = c.benchmark_group("rng_u32");
     let n = 1 << 20;
     g.throughput(Throughput::Elements(n as u64));
     let mut buf = vec![0u32; n];
     g.bench_function(BenchmarkId::new("naive", n), |b| {
         b.iter(|| {
-            let mut r = weightinit::sample::naive::rng(StreamKey::new(1, 0));
+            let mut r = weightinit::bench::rand_distr_rng(StreamKey::new(1, 0));
             buf.iter_mut()
                 .for_each(|w| *w = rand::Rng::next_u32(&mut r));
             black_box(&buf);

@@ -4,8 +4,10 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use std::hint::black_box;
-use weightinit::gemm::{self, MatMut, MatRef, naive};
-use weightinit::peak;
+use weightinit::bench::{
+    FLOP_PER_CALL, MR, NR, NV, PAR_REPEAT, Vector, fma_loop, fma_loop_par, kernel, naive_sgemm,
+};
+use weightinit::gemm::{self, MatMut, MatRef};
 
 mod common;
 
@@ -32,12 +34,12 @@ fn sgemm(c: &mut Criterion) {
         let mut impls: Vec<(&str, F)> = vec![
             ("blocked", gemm::sgemm),
             ("blocked_par", gemm::sgemm_par),
-            ("matrixmultiply", gemm::sgemm_matrixmultiply),
+            ("matrixmultiply", common::matrixmultiply_sgemm),
         ];
         // The triple loop takes seconds per call at 1024³: it is measured up
         // to 256³, which is enough for its rate.
         if m * k * n <= 256 * 256 * 256 {
-            impls.insert(0, ("naive", naive::sgemm));
+            impls.insert(0, ("naive", naive_sgemm));
         }
         for (name, f) in impls {
             g.bench_with_input(BenchmarkId::new(name, &id), &(), |bch, _| {
@@ -54,16 +56,16 @@ fn sgemm(c: &mut Criterion) {
 
 fn peak_fma(c: &mut Criterion) {
     let mut g = c.benchmark_group("peak");
-    g.throughput(Throughput::Elements(peak::FLOP_PER_CALL));
+    g.throughput(Throughput::Elements(FLOP_PER_CALL));
     g.bench_function(BenchmarkId::new("fma_f32", "1"), |b| {
-        b.iter(|| black_box(peak::fma_loop(black_box(1.0001))))
+        b.iter(|| black_box(fma_loop(black_box(1.0001))))
     });
     let threads = rayon::current_num_threads() as u64;
     g.throughput(Throughput::Elements(
-        peak::FLOP_PER_CALL * peak::PAR_REPEAT as u64 * threads,
+        FLOP_PER_CALL * PAR_REPEAT as u64 * threads,
     ));
     g.bench_function(BenchmarkId::new("fma_f32", "par"), |b| {
-        b.iter(|| black_box(peak::fma_loop_par(black_box(1.0001))))
+        b.iter(|| black_box(fma_loop_par(black_box(1.0001))))
     });
     g.finish();
 }
@@ -74,7 +76,6 @@ fn peak_fma(c: &mut Criterion) {
 /// (the AVX2 tile: 28 KiB), else 128 (the AVX-512 8 × 48 tile: 56 KiB at 256,
 /// more than a 48 KiB L1d).
 fn micro_kernel(c: &mut Criterion) {
-    use weightinit::gemm::archparams::{MR, NR, NV, Vector};
     let kc = if (MR + NR) * 256 * 4 <= 32 << 10 {
         256
     } else {
@@ -91,7 +92,7 @@ fn micro_kernel(c: &mut Criterion) {
                 // SAFETY: `a` holds MR × kc floats read with strides (1, MR), and `b` holds
                 // kc × NR = kc × NV·LANES floats, exactly what the kernel reads.
                 let acc = unsafe {
-                    weightinit::gemm::kernel::kernel::<Vector, MR, NV>(
+                    kernel::<Vector, MR, NV>(
                         kc,
                         black_box(a.as_ptr()),
                         1,

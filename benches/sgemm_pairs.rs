@@ -33,8 +33,8 @@
 //! sets the pairs per ratio (default 30).
 use std::hint::black_box;
 use std::time::Instant;
+use weightinit::bench::{FLOP_PER_CALL, fma_loop};
 use weightinit::gemm::{self, GemmError, MatMut, MatRef};
-use weightinit::peak;
 
 mod common;
 
@@ -69,14 +69,14 @@ impl Ratio {
 /// GFLOP/s of the FMA loop over three runs of about 0.3 GFLOP each (the
 /// length of one side of a GEMM pair): (median, best).
 fn fma_rate() -> (f64, f64) {
-    let calls = (3e8 / peak::FLOP_PER_CALL as f64).ceil() as u64;
+    let calls = (3e8 / FLOP_PER_CALL as f64).ceil() as u64;
     let mut r = [0f64; 3];
     for x in &mut r {
         let t = Instant::now();
         for _ in 0..calls {
-            black_box(peak::fma_loop(black_box(1.0001)));
+            black_box(fma_loop(black_box(1.0001)));
         }
-        *x = (peak::FLOP_PER_CALL * calls) as f64 / t.elapsed().as_secs_f64() / 1e9;
+        *x = (FLOP_PER_CALL * calls) as f64 / t.elapsed().as_secs_f64() / 1e9;
     }
     r.sort_by(f64::total_cmp);
     (r[1], r[2])
@@ -185,7 +185,7 @@ const GUARD: f64 = 2.0;
 
 fn main() {
     let blocked = ("blocked", gemm::sgemm as Gemm);
-    let mm = Den::Gemm("matrixmultiply", gemm::sgemm_matrixmultiply);
+    let mm = Den::Gemm("matrixmultiply", common::matrixmultiply_sgemm);
     let par = ("blocked_par", gemm::sgemm_par as Gemm);
     let ratio = |shape, num, den| Ratio { shape, num, den };
     let ratios = [
@@ -227,9 +227,9 @@ fn main() {
             let calls = 400;
             let t = Instant::now();
             for _ in 0..calls {
-                black_box(peak::fma_loop(black_box(1.0001)));
+                black_box(fma_loop(black_box(1.0001)));
             }
-            (peak::FLOP_PER_CALL * calls) as f64 / t.elapsed().as_secs_f64() / 1e9
+            (FLOP_PER_CALL * calls) as f64 / t.elapsed().as_secs_f64() / 1e9
         })
         .fold(0f64, f64::max);
     println!("peak/fma_f32/1: best {peak_rate:.1} GFLOP/s");

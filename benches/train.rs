@@ -11,14 +11,15 @@ use criterion::{
 };
 use std::hint::black_box;
 use std::sync::atomic::AtomicUsize;
-use weightinit::experiment::InitSpec;
-use weightinit::train::mlp::{Arith, Fast, Naive};
-use weightinit::train::{self, TrainConfig, data};
+use weightinit::Backend;
+use weightinit::data;
+use weightinit::init::InitSpec;
+use weightinit::train::{self, TrainConfig};
 
 /// Steps per iteration.
 const STEPS: usize = 200;
 
-fn run<K: Arith>(split: &data::Split, k: &K) -> f64 {
+fn run(split: &data::Split, k: Backend) -> f64 {
     let cfg = TrainConfig {
         steps: STEPS,
         ..TrainConfig::default()
@@ -35,10 +36,10 @@ fn training(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .throughput(Throughput::Elements(STEPS as u64));
     g.bench_function(BenchmarkId::new("naive", "digits"), |b| {
-        b.iter(|| black_box(run(&split, &Naive)))
+        b.iter(|| black_box(run(&split, Backend::Naive)))
     });
     g.bench_function(BenchmarkId::new("fast", "digits"), |b| {
-        b.iter(|| black_box(run(&split, &Fast)))
+        b.iter(|| black_box(run(&split, Backend::Fast)))
     });
     g.finish();
 }

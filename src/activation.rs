@@ -6,12 +6,12 @@
 //! relu(x) = max(x, 0)                 relu′(x) = 1 if x > 0 else 0   (relu′(0) = 0)
 //! ```
 //!
-//! Each function is written once over [`Lanes`]: [`Activation::apply_simd`]
-//! runs it on `f32x16`, and the scalar twin [`Activation::apply_scalar`] on
-//! `f32`, with the same [`exp`] polynomial. [`Activation::apply_naive`] is the
+//! Each function is written once over `Lanes`: `Activation::apply_simd`
+//! runs it on `f32x16`, and the scalar twin `Activation::apply_scalar` on
+//! `f32`, with the same `exp` polynomial. `Activation::apply_naive` is the
 //! textbook formula with `f32::exp` / `f32::tanh`, the benchmark baseline.
 //!
-//! [`exp`] reduces the argument the classic way (Cody & Waite 1980; Cephes'
+//! `exp` reduces the argument the classic way (Cody & Waite 1980; Cephes'
 //! `expf`): `n = round(x·log₂e)`, `r = x − n·ln 2` with ln 2 split in two so
 //! that `r` is exact, |r| ≤ ½ ln 2, and `eˣ = 2ⁿ·eʳ` (sigmoid and tanh, whose
 //! error shrinks with eˣ, take one FMA with ln 2 rounded instead). Then
@@ -19,10 +19,10 @@
 //! relative error of eʳ on that interval (1.05·10⁻⁷, under one f32 ulp; Cephes'
 //! quintic `Q` reaches 10⁻¹⁰, far below what f32 can hold, at two more FMAs).
 //! `n` comes from adding a shifter constant, which also leaves the exponent
-//! bits of `2ⁿ` ready to shift into place (see [`SHIFTER`]). The input is
+//! bits of `2ⁿ` ready to shift into place (see `SHIFTER`). The input is
 //! clamped to [−88, 89] first, so that `2ⁿ` is +0 below and +∞ above and
 //! σ(±∞), tanh(±∞) come out exact without special cases; the clamp lets NaN
-//! through ([`Lanes::clamp`]), and NaN propagates to the output.
+//! through (`Lanes::clamp`), and NaN propagates to the output.
 //!
 //! Derivatives are taken from the output `y = f(x)` (and from `x` for ReLU), so
 //! a layer can keep f′(a) without a second pass.
@@ -66,7 +66,7 @@ impl std::error::Error for UnknownActivation {}
 /// ulp) on [−87, 88]; +0 below about −87.7 (where 2ⁿ would be subnormal) and
 /// +∞ from 127.5·ln 2 ≈ 88.38 (where 2ⁿ overflows); NaN passes through.
 #[inline(always)]
-pub fn exp<V: Lanes>(x: V) -> V {
+pub(crate) fn exp<V: Lanes>(x: V) -> V {
     let (em1, scale) = expm1_parts::<V, true>(x, 89.0);
     // (eʳ − 1 + 1)·2ⁿ, not 2ⁿ + 2ⁿ·(eʳ − 1): at 2ⁿ = +∞ the latter is ∞ − ∞.
     (em1 + V::splat(1.0)) * scale
@@ -88,9 +88,7 @@ fn expm1_parts<V: Lanes, const CODY_WAITE: bool>(x: V, hi: f32) -> (V, V) {
     // 1.9e-9): r is off by at most |n|·1.9e-9, and eʳ by that much relatively,
     // 2.4e-7 at |n| = 128, too much for `exp`. Sigmoid and tanh take it: their
     // error is σ(1 − σ) or 2e^(−2|x|) times it, below 1e-8 everywhere, and the
-    // FMA saved is one of nine on the FMA pipes: `cargo bench --bench
-    // activations` before and after, `sigmoid_simd/1048576` 467 → 351 µs,
-    // `tanh_simd/1048576` 625 → 525 µs.
+    // FMA saved is one of nine on the FMA pipes (sigmoid_simd/1048576: 0.75×).
     let r = if CODY_WAITE {
         n.mul_add(c(2.121_944_4e-4), n.mul_add(c(-0.693_359_4), z))
     } else {
@@ -109,16 +107,16 @@ fn expm1_parts<V: Lanes, const CODY_WAITE: bool>(x: V, hi: f32) -> (V, V) {
 /// 2²² floats, 16 MiB, half the L3 of the reference machine. Below, the output
 /// likely stays in cache for whoever reads it next, and plain stores keep it
 /// there; above, it cannot, and streaming stores save the read of each line.
-pub const STREAM_MIN: usize = 1 << 22;
+pub(crate) const STREAM_MIN: usize = 1 << 22;
 
 /// How far ahead of the loop [`Activation::apply_simd`] asks for its input:
 /// 512 floats, 2 KiB, 32 cache lines. The hardware prefetcher alone left the
 /// loop waiting on memory: `sigmoid_simd/16777216` went from 10.69 to 9.12 ms
 /// with it; 128 and 256 floats ahead did about as well, 2048 worse.
-pub const PREFETCH_AHEAD: usize = 512;
+pub(crate) const PREFETCH_AHEAD: usize = 512;
 
 /// Elements per rayon task in the parallel paths.
-pub const PAR_CHUNK: usize = 1 << 15;
+pub(crate) const PAR_CHUNK: usize = 1 << 15;
 
 impl Activation {
     /// All activations, in the experiment's order.
@@ -145,7 +143,7 @@ impl Activation {
 
     /// f(x) for any lane width: the one body behind the SIMD path and its scalar twin.
     #[inline(always)]
-    pub fn eval<V: Lanes>(self, x: V) -> V {
+    pub(crate) fn eval<V: Lanes>(self, x: V) -> V {
         let one = V::splat(1.0);
         match self {
             Activation::Sigmoid => {
@@ -169,7 +167,7 @@ impl Activation {
 
     /// f′ from the input `x` and the output `y = f(x)`.
     #[inline(always)]
-    pub fn derivative_from<V: Lanes>(self, x: V, y: V) -> V {
+    pub(crate) fn derivative_from<V: Lanes>(self, x: V, y: V) -> V {
         let one = V::splat(1.0);
         match self {
             Activation::Sigmoid => y * (one - y),
@@ -180,7 +178,7 @@ impl Activation {
 
     /// Textbook scalar f(x) with `f32::exp` / `f32::tanh`: the naive baseline.
     #[inline]
-    pub fn naive(self, x: f32) -> f32 {
+    pub(crate) fn naive(self, x: f32) -> f32 {
         match self {
             Activation::Sigmoid => 1.0 / (1.0 + (-x).exp()),
             Activation::Tanh => x.tanh(),
@@ -196,7 +194,7 @@ impl Activation {
 
     /// Textbook scalar f′(x).
     #[inline]
-    pub fn naive_derivative(self, x: f32) -> f32 {
+    pub(crate) fn naive_derivative(self, x: f32) -> f32 {
         match self {
             Activation::Sigmoid => {
                 let s = self.naive(x);
@@ -217,6 +215,7 @@ impl Activation {
     }
 
     /// `out[i] = f(x[i])` with the naive scalar formula.
+    #[doc(hidden)] // the benchmarks' baseline
     pub fn apply_naive(self, x: &[f32], out: &mut [f32]) {
         assert_eq!(x.len(), out.len(), "input and output lengths differ");
         for (o, &v) in out.iter_mut().zip(x) {
@@ -224,8 +223,9 @@ impl Activation {
         }
     }
 
-    /// `out[i] = f(x[i])` with the scalar twin of the SIMD body.
-    pub fn apply_scalar(self, x: &[f32], out: &mut [f32]) {
+    /// `out[i] = f(x[i])` with the scalar twin of the SIMD body (for the tests).
+    #[cfg(test)]
+    pub(crate) fn apply_scalar(self, x: &[f32], out: &mut [f32]) {
         assert_eq!(x.len(), out.len(), "input and output lengths differ");
         for (o, &v) in out.iter_mut().zip(x) {
             *o = self.eval::<f32>(v);
@@ -235,12 +235,14 @@ impl Activation {
     /// `out[i] = f(x[i])` with `f32x16`; the tail goes through one zero-padded
     /// vector, so every element gets the same arithmetic. From [`STREAM_MIN`]
     /// elements on, the output is written with streaming stores.
+    #[doc(hidden)] // the benchmarks' fast path
     pub fn apply_simd(self, x: &[f32], out: &mut [f32]) {
         assert_eq!(x.len(), out.len(), "input and output lengths differ");
         self.apply_simd_to(x, out, x.len() >= STREAM_MIN);
     }
 
     /// [`apply_simd`](Self::apply_simd) over the rayon pool, in chunks of [`PAR_CHUNK`].
+    #[doc(hidden)] // the benchmarks' fast path
     pub fn apply_simd_par(self, x: &[f32], out: &mut [f32]) {
         assert_eq!(x.len(), out.len(), "input and output lengths differ");
         par_chunks(x, out, |i, o, stream| self.apply_simd_to(i, o, stream));
@@ -251,18 +253,70 @@ impl Activation {
         match self {
             Activation::Sigmoid => map(x, out, stream, |v| Activation::Sigmoid.eval(v)),
             Activation::Tanh => map(x, out, stream, |v| Activation::Tanh.eval(v)),
+            Activation::Relu if !stream => relu_loop(x, out),
             Activation::Relu => map(x, out, stream, |v| Activation::Relu.eval(v)),
         }
     }
 
     /// In place: `x[i] = f(x[i])`, as [`apply_simd`](Self::apply_simd).
-    pub fn apply_simd_in_place(self, x: &mut [f32]) {
-        map_in_place(x, |v| self.eval(v))
+    pub(crate) fn apply_simd_in_place(self, x: &mut [f32]) {
+        match self {
+            Activation::Relu => x.iter_mut().for_each(|v| *v = relu(*v)),
+            _ => map_in_place(x, |v| self.eval(v)),
+        }
+    }
+
+    /// `h[i] = f(z[i])` and, in place, `z[i] = f′(z[i])`, 16 at a time (the
+    /// tail through one zero-padded vector); ReLU by the compiler's loop.
+    pub(crate) fn apply_with_derivative(self, z: &mut [f32], h: &mut [f32]) {
+        assert_eq!(z.len(), h.len(), "input and output lengths differ");
+        if self == Activation::Relu {
+            for (zi, hi) in z.iter_mut().zip(h.iter_mut()) {
+                *hi = relu(*zi);
+                *zi = self.derivative_from::<f32>(*zi, *hi);
+            }
+            return;
+        }
+        let f = |zv: f32x16| {
+            let y = self.eval(zv);
+            (y, self.derivative_from(zv, y))
+        };
+        let mut zc = z.chunks_exact_mut(16);
+        let mut hc = h.chunks_exact_mut(16);
+        for (zs, hs) in (&mut zc).zip(&mut hc) {
+            let (y, d) = f(f32x16::from(&*zs));
+            hs.copy_from_slice(y.as_array());
+            zs.copy_from_slice(d.as_array());
+        }
+        let (zr, hr) = (zc.into_remainder(), hc.into_remainder());
+        if !zr.is_empty() {
+            let (y, d) = f(padded(zr));
+            let n = zr.len();
+            hr.copy_from_slice(&y.as_array()[..n]);
+            zr.copy_from_slice(&d.as_array()[..n]);
+        }
     }
 }
 
+/// ReLU by the compiler's own loop (one compare and a mask per vector): it
+/// beat the hand-written map (prefetch, padded tail) below [`STREAM_MIN`],
+/// 205 against 320 ns at 4096 on an AVX2 Zen 3; from there on the map's
+/// streaming stores win, and are kept.
+fn relu_loop(x: &[f32], out: &mut [f32]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = relu(v);
+    }
+}
+
+/// `max(x, 0)` as [`Lanes::max0`] defines it (NaN passes through), written
+/// as one compare so that the compiler vectorizes it.
+#[inline(always)]
+fn relu(x: f32) -> f32 {
+    if x <= 0.0 { 0.0 } else { x }
+}
+
 /// In place: `x[i] = eˣ⁽ⁱ⁾` by [`exp`] on `f32x16` (the softmax of the training network).
-pub fn exp_simd_in_place(x: &mut [f32]) {
+pub(crate) fn exp_simd_in_place(x: &mut [f32]) {
     map_in_place(x, exp)
 }
 
@@ -283,12 +337,14 @@ fn map_in_place(x: &mut [f32], f: impl Fn(f32x16) -> f32x16) {
 /// `out = x` through the loop of [`Activation::apply_simd`] (prefetch, and
 /// streaming stores from [`STREAM_MIN`] on) with the identity for `f`: the
 /// memory-bound ceiling of an activation, benchmarked as `activation_f32/copy`.
+#[doc(hidden)] // the benchmarks' ceiling
 pub fn copy_simd(x: &[f32], out: &mut [f32]) {
     assert_eq!(x.len(), out.len(), "input and output lengths differ");
     copy_to(x, out, x.len() >= STREAM_MIN);
 }
 
 /// [`copy_simd`] over the rayon pool, as [`Activation::apply_simd_par`].
+#[doc(hidden)] // the benchmarks' ceiling
 pub fn copy_simd_par(x: &[f32], out: &mut [f32]) {
     assert_eq!(x.len(), out.len(), "input and output lengths differ");
     par_chunks(x, out, copy_to);

@@ -1,7 +1,7 @@
 //! The experiment: the init × activation grid, its configuration, verdicts and JSON schema.
 //!
 //! A run draws X and W_1..W_L, goes forward and backward through
-//! [`network`](mod@crate::network), and keeps each layer's [`LayerStats`]. The grid
+//! `network`, and keeps each layer's `LayerStats`. The grid
 //! shares X between runs (same seed), so differences come from the weights.
 //!
 //! # JSON schema (public, version 1)
@@ -17,9 +17,12 @@
 #![forbid(unsafe_code)]
 
 use crate::activation::Activation;
-use crate::init::{DEFAULT_GRID, Init, InitError, PRESETS};
+use crate::backend::Backend;
+use crate::init::{InitError, InitSpec};
+use crate::network;
 use crate::network::lsuv::{self, LsuvConfig};
-use crate::network::{self, Fast, Kernels, LayerStats, Naive, NetConfig};
+pub use crate::network::{LayerStats, NetConfig};
+pub use crate::stats::{ActStats, Histogram};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -36,67 +39,14 @@ pub const MIN_LSUV_TOL: f64 = 1e-6;
 /// Most histogram bins.
 pub const MAX_BINS: usize = 1 << 20;
 
-/// An initializer of the grid: element-wise or LSUV.
-#[derive(Clone, Debug, PartialEq)]
-pub enum InitSpec {
-    /// An element-wise or orthogonal scheme.
-    Scheme(Init),
-    /// Layer-sequential unit variance.
-    Lsuv,
-}
-
-impl InitSpec {
-    /// Parses a name (`lsuv`, or anything [`Init::parse`] takes).
-    pub fn parse(s: &str) -> Result<InitSpec, InitError> {
-        if s.trim().eq_ignore_ascii_case("lsuv") {
-            Ok(InitSpec::Lsuv)
-        } else {
-            Init::parse(s).map(InitSpec::Scheme)
-        }
-    }
-
-    /// The stable name.
-    pub fn name(&self) -> String {
-        match self {
-            InitSpec::Scheme(i) => i.name.clone(),
-            InitSpec::Lsuv => "lsuv".into(),
-        }
-    }
-
-    /// Every scheme the crate knows (`--init all`).
-    pub fn all() -> Vec<InitSpec> {
-        let mut v: Vec<InitSpec> = ["normal:1", "normal:0.01"]
-            .iter()
-            .chain(PRESETS.iter())
-            .chain(["orthogonal", "lsuv"].iter())
-            .map(|n| InitSpec::parse(n).expect("built-in names parse"))
-            .collect();
-        v.dedup();
-        v
-    }
-
-    /// The seed's eight presets.
-    pub fn default_grid() -> Vec<InitSpec> {
-        DEFAULT_GRID
-            .iter()
-            .map(|n| InitSpec::parse(n).expect("built-in names parse"))
-            .collect()
-    }
-}
-
 /// A validated experiment.
 #[derive(Clone, Debug)]
 pub struct ExperimentConfig {
-    /// Network and statistics settings.
-    pub net: NetConfig,
-    /// Initializers, in order.
-    pub inits: Vec<InitSpec>,
-    /// Activations, in order.
-    pub activations: Vec<Activation>,
-    /// Run the scalar reference path.
-    pub naive: bool,
-    /// LSUV settings.
-    pub lsuv: LsuvConfig,
+    net: NetConfig,
+    inits: Vec<InitSpec>,
+    activations: Vec<Activation>,
+    backend: Backend,
+    lsuv: LsuvConfig,
 }
 
 /// A configuration value was invalid.
@@ -205,7 +155,7 @@ impl ExperimentConfig {
         net: NetConfig,
         inits: Vec<InitSpec>,
         activations: Vec<Activation>,
-        naive: bool,
+        backend: Backend,
     ) -> Result<Self, ConfigError> {
         for (v, name) in [
             (net.batch, "batch"),
@@ -245,7 +195,7 @@ impl ExperimentConfig {
             net,
             inits,
             activations,
-            naive,
+            backend,
             lsuv: LsuvConfig::default(),
         };
         let floats = cfg.memory_floats();
@@ -256,6 +206,26 @@ impl ExperimentConfig {
             });
         }
         Ok(cfg)
+    }
+
+    /// The network and statistics settings.
+    pub fn net(&self) -> &NetConfig {
+        &self.net
+    }
+
+    /// The initializers, in order (the default grid when none was given).
+    pub fn inits(&self) -> &[InitSpec] {
+        &self.inits
+    }
+
+    /// The activations, in order (all three when none was given).
+    pub fn activations(&self) -> &[Activation] {
+        &self.activations
+    }
+
+    /// The backend of every run.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The same configuration with LSUV's tolerance and rescaling cap, checked.
@@ -315,8 +285,9 @@ pub struct ConfigOut {
     /// Network and statistics settings (flattened into the JSON object).
     #[serde(flatten)]
     pub net: NetConfig,
-    /// `fast` or `naive`.
-    pub path: String,
+    /// `fast` or `naive` (the JSON's `path`).
+    #[serde(rename = "path")]
+    pub backend: Backend,
 }
 
 /// The whole experiment's output.
@@ -332,16 +303,12 @@ pub struct Report {
 
 /// Runs the grid.
 pub fn run(cfg: &ExperimentConfig) -> Result<Report, ConfigError> {
-    let runs = if cfg.naive {
-        run_with(cfg, &Naive)?
-    } else {
-        run_with(cfg, &Fast)?
-    };
+    let runs = run_with(cfg)?;
     Ok(Report {
         schema: 1,
         config: ConfigOut {
             net: cfg.net,
-            path: if cfg.naive { "naive" } else { "fast" }.into(),
+            backend: cfg.backend,
         },
         runs,
     })
@@ -349,7 +316,8 @@ pub fn run(cfg: &ExperimentConfig) -> Result<Report, ConfigError> {
 
 /// Runs the grid with kernels `k`: the runs spread over the rayon pool (each is
 /// deterministic on its own, and they are collected in grid order).
-pub fn run_with<K: Kernels>(cfg: &ExperimentConfig, k: &K) -> Result<Vec<Run>, ConfigError> {
+fn run_with(cfg: &ExperimentConfig) -> Result<Vec<Run>, ConfigError> {
+    let k = cfg.backend;
     let x = network::input(&cfg.net, k);
     let shared: Vec<Option<network::Weights>> = cfg
         .inits

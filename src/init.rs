@@ -7,7 +7,7 @@
 //! ```
 //!
 //! from a normal N(0, Var), a uniform U(±√(3·Var)), or a truncated normal with
-//! that variance (±2σ', see [`sample::truncated`](crate::sample::truncated)),
+//! that variance (±2σ', see `sample::truncated`),
 //! as Keras' and JAX's `VarianceScaling` do. The presets:
 //!
 //! | name | scale | fan | Var | paper |
@@ -20,7 +20,7 @@
 //! U(±√(3/fan_in)), He uniform U(±√(6/fan_in)), Xavier uniform
 //! U(±√(6/(fan_in+fan_out))). Fixed schemes: `normal:STD` is N(0, STD²) and
 //! `uniform:A` is U(−A, A), whatever the fans. `orthogonal` (Saxe, McClelland &
-//! Ganguli, ICLR 2014) is in [`orthogonal`](crate::orthogonal).
+//! Ganguli, ICLR 2014) is in `orthogonal`.
 //!
 //! # Shapes and fans
 //! A weight of shape `[fan_in, fan_out]` multiplies on the right (`h·W`), as in
@@ -31,14 +31,11 @@
 //! # Example
 //! ```
 //! use weightinit::init::{Fans, Init};
-//! use weightinit::rng::StreamKey;
-//! use weightinit::sample::Path;
 //!
 //! let he = Init::parse("kaiming_uniform")?; // an alias of he_uniform
 //! let fans = Fans::from_shape(&[3, 3, 64, 128])?; // fan_in = 3·3·64 = 576
 //! assert!((he.variance(fans) - 2.0 / 576.0).abs() < 1e-12);
-//! let mut w = vec![0f32; 3 * 3 * 64 * 128];
-//! he.fill_stream(fans, StreamKey::new(7, 0), &mut w, Path::SimdPar)?;
+//! let w = he.sample(&[3, 3, 64, 128], 7)?;
 //! let bound = (6.0f32 / 576.0).sqrt();
 //! assert!(w.iter().all(|x| x.abs() <= bound));
 //! # Ok::<(), weightinit::init::InitError>(())
@@ -49,8 +46,11 @@
 //! sigmoid 1, tanh 5/3, relu √2, leaky_relu(s) √(2/(1+s²)), selu 3/4.
 #![forbid(unsafe_code)]
 
+use crate::backend::Backend;
+use crate::npy::NpyError;
 use crate::rng::StreamKey;
-use crate::sample::{Dist, Normal, Path, SampleError, TruncatedNormal, Uniform};
+use crate::sample::{CHUNK, Dist, Normal, SampleError, TruncatedNormal, Uniform};
+pub use crate::stats::Summary;
 
 /// Which fan the variance divides by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +77,7 @@ impl FanMode {
 
 /// The distribution family of a variance-scaling scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     /// N(0, Var).
     Normal,
     /// U(±√(3·Var)).
@@ -173,7 +173,7 @@ impl Gain {
 
 /// A weight-initialization scheme.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Scheme {
+pub(crate) enum Scheme {
     /// Var = gain²·scale/fan, from `family`.
     VarianceScaling {
         /// The scale (1 for LeCun/Xavier, 2 for He).
@@ -201,11 +201,11 @@ pub enum Scheme {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Init {
     /// The stable name (as parsed, aliases resolved).
-    pub name: String,
+    pub(crate) name: String,
     /// The scheme.
-    pub scheme: Scheme,
+    pub(crate) scheme: Scheme,
     /// Multiplies the standard deviation (1 by default).
-    pub gain: f64,
+    pub(crate) gain: f64,
 }
 
 /// Bad initializer input.
@@ -248,6 +248,13 @@ pub enum InitError {
     },
     /// A shape whose element count overflows `usize`.
     TooLarge(Vec<usize>),
+    /// A tensor drawn in memory that exceeds `MAX_IN_MEMORY`.
+    InMemory {
+        /// The initializer.
+        init: String,
+        /// Its values.
+        n: usize,
+    },
     /// A standard deviation or bound that `f32` cannot hold: it overflows,
     /// or a positive value rounds to 0 (every weight would be 0).
     Range {
@@ -289,6 +296,10 @@ impl core::fmt::Display for InitError {
                 "a buffer of {len} floats for a shape of {elements} elements"
             ),
             InitError::TooLarge(shape) => write!(f, "shape {shape:?} has too many elements"),
+            InitError::InMemory { init, n } => write!(
+                f,
+                "{init} draws all {n} values in memory here; at most {MAX_IN_MEMORY}"
+            ),
             InitError::Range { init, what, value } => {
                 let why = if value.is_finite() && *value < 1.0 {
                     "rounds to 0 in f32, so every weight would be 0"
@@ -316,6 +327,54 @@ impl From<SampleError> for InitError {
     }
 }
 
+/// An initializer of the grid: element-wise or LSUV.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InitSpec {
+    /// An element-wise or orthogonal scheme.
+    Scheme(Init),
+    /// Layer-sequential unit variance.
+    Lsuv,
+}
+
+impl InitSpec {
+    /// Parses a name (`lsuv`, or anything [`Init::parse`] takes).
+    pub fn parse(s: &str) -> Result<InitSpec, InitError> {
+        if s.trim().eq_ignore_ascii_case("lsuv") {
+            Ok(InitSpec::Lsuv)
+        } else {
+            Init::parse(s).map(InitSpec::Scheme)
+        }
+    }
+
+    /// The stable name.
+    pub fn name(&self) -> String {
+        match self {
+            InitSpec::Scheme(i) => i.name.clone(),
+            InitSpec::Lsuv => "lsuv".into(),
+        }
+    }
+
+    /// Every scheme the crate knows (`--init all`).
+    pub fn all() -> Vec<InitSpec> {
+        let mut v: Vec<InitSpec> = ["normal:1", "normal:0.01"]
+            .iter()
+            .chain(PRESETS.iter())
+            .chain(["lsuv"].iter())
+            .map(|n| InitSpec::parse(n).expect("built-in names parse"))
+            .collect();
+        v.dedup();
+        v
+    }
+
+    /// The seed's eight presets.
+    pub fn default_grid() -> Vec<InitSpec> {
+        DEFAULT_GRID
+            .iter()
+            .map(|n| InitSpec::parse(n).expect("built-in names parse"))
+            .collect()
+    }
+}
+
 /// The seed's eight presets: the experiment's default grid.
 pub const DEFAULT_GRID: [&str; 8] = [
     "normal:1",
@@ -328,26 +387,22 @@ pub const DEFAULT_GRID: [&str; 8] = [
     "he_uniform",
 ];
 
-/// Every variance-scaling preset name.
-pub const PRESETS: [&str; 9] = [
-    "lecun_normal",
-    "lecun_uniform",
-    "lecun_truncated_normal",
-    "xavier_normal",
-    "xavier_uniform",
-    "xavier_truncated_normal",
-    "he_normal",
-    "he_uniform",
-    "he_truncated_normal",
-];
-
 fn parse_number(what: &'static str, s: &str) -> Result<f64, InitError> {
     match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(InitError::BadNumber {
+        Ok(v) => check_number(what, v, s.to_string()),
+        Err(_) => Err(InitError::BadNumber {
             what,
             value: s.to_string(),
         }),
+    }
+}
+
+/// `v` where it is finite and ≥ 0; else the error names `text`.
+fn check_number(what: &'static str, v: f64, text: String) -> Result<f64, InitError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(InitError::BadNumber { what, value: text })
     }
 }
 
@@ -377,40 +432,45 @@ impl Init {
                 gain: 1.0,
             });
         }
-        if n == "orthogonal" {
-            return Ok(Init {
-                name: n,
-                scheme: Scheme::Orthogonal,
-                gain: 1.0,
-            });
-        }
         let canon = n
             .replacen("glorot_", "xavier_", 1)
             .replacen("kaiming_", "he_", 1);
-        let (prefix, fam) = canon
-            .split_once('_')
-            .ok_or_else(|| InitError::UnknownName(name.to_string()))?;
-        let family = match fam {
-            "normal" => Family::Normal,
-            "uniform" => Family::Uniform,
-            "truncated_normal" => Family::TruncatedNormal,
-            _ => return Err(InitError::UnknownName(name.to_string())),
-        };
-        let (scale, mode) = match prefix {
-            "lecun" => (1.0, FanMode::FanIn),
-            "xavier" => (1.0, FanMode::FanAvg),
-            "he" => (2.0, FanMode::FanIn),
-            _ => return Err(InitError::UnknownName(name.to_string())),
-        };
-        Ok(Init {
-            name: canon,
-            scheme: Scheme::VarianceScaling {
-                scale,
-                mode,
-                family,
+        PRESET_TABLE
+            .iter()
+            .find(|p| p.0 == canon)
+            .map(|p| Init::preset(*p))
+            .ok_or_else(|| InitError::UnknownName(name.to_string()))
+    }
+
+    /// A preset from its row of the table.
+    fn preset((name, scale, mode, family): Preset) -> Init {
+        Init {
+            name: name.to_string(),
+            scheme: if family == PresetFamily::Orthogonal {
+                Scheme::Orthogonal
+            } else {
+                Scheme::VarianceScaling {
+                    scale,
+                    mode,
+                    family: match family {
+                        PresetFamily::Normal => Family::Normal,
+                        PresetFamily::Uniform => Family::Uniform,
+                        _ => Family::TruncatedNormal,
+                    },
+                }
             },
             gain: 1.0,
-        })
+        }
+    }
+
+    /// The stable name (aliases resolved).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The gain (1 unless set).
+    pub fn gain(&self) -> f64 {
+        self.gain
     }
 
     /// `v` in `f32`, or [`InitError::Range`] where it overflows or a positive
@@ -483,34 +543,86 @@ impl Init {
     }
 
     /// Fills a `[fans.fan_in, fans.fan_out]` row-major weight (or any tensor with these
-    /// fans) from stream `key` by `path`.
-    pub fn fill_stream(
+    /// fans) from stream `key` on `backend`.
+    pub(crate) fn fill_stream(
         &self,
         fans: Fans,
         key: StreamKey,
         out: &mut [f32],
-        path: Path,
+        backend: Backend,
     ) -> Result<(), InitError> {
         if self.scheme == Scheme::Orthogonal {
             let rows = out.len() / fans.fan_out.max(1);
-            return crate::orthogonal::fill(rows, fans.fan_out, self.gain as f32, key, out, path)
-                .map_err(|e| InitError::Orthogonal(e.to_string()));
+            return crate::orthogonal::fill(
+                rows,
+                fans.fan_out,
+                self.gain as f32,
+                key,
+                out,
+                backend,
+            )
+            .map_err(|e| InitError::Orthogonal(e.to_string()));
         }
-        self.dist(fans)?.fill(key, out, path);
+        backend.fill(&self.dist(fans)?, key, out);
         Ok(())
     }
 }
 
-/// One constructor per preset, each `Init::parse` of its own name.
+/// How a preset draws: the three variance-scaling families, or orthogonal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PresetFamily {
+    Normal,
+    Uniform,
+    TruncatedNormal,
+    Orthogonal,
+}
+
+/// A row of the preset table: name, scale, fan mode, family.
+type Preset = (&'static str, f64, FanMode, PresetFamily);
+
+/// The presets, listed once: the table [`Init::parse`] reads, the
+/// constructors (`Init::he_normal()`, …) and [`PRESETS`].
 macro_rules! presets {
-    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
-        $(
-            $(#[$doc])*
-            pub fn $name() -> Init {
-                Init::parse(stringify!($name)).expect("every preset's name parses")
-            }
-        )*
+    ($($(#[$doc:meta])* $name:ident: $scale:expr, $mode:ident, $family:ident;)*) => {
+        const PRESET_TABLE: &[Preset] = &[
+            $((stringify!($name), $scale, FanMode::$mode, PresetFamily::$family),)*
+        ];
+
+        /// Every preset name: the variance-scaling schemes and `orthogonal`.
+        pub const PRESETS: &[&str] = &[$(stringify!($name),)*];
+
+        impl Init {
+            $(
+                $(#[$doc])*
+                pub fn $name() -> Init {
+                    Init::preset((stringify!($name), $scale, FanMode::$mode, PresetFamily::$family))
+                }
+            )*
+        }
     };
+}
+
+presets! {
+    /// LeCun normal: N(0, 1/fan_in) (LeCun, Bottou, Orr & Müller 1998).
+    lecun_normal: 1.0, FanIn, Normal;
+    /// LeCun uniform: U(±√(3/fan_in)).
+    lecun_uniform: 1.0, FanIn, Uniform;
+    /// LeCun truncated normal: std √(1/fan_in) after truncation at ±2σ.
+    lecun_truncated_normal: 1.0, FanIn, TruncatedNormal;
+    /// Xavier (Glorot) normal: N(0, 2/(fan_in + fan_out)) (Glorot & Bengio 2010).
+    xavier_normal: 1.0, FanAvg, Normal;
+    /// Xavier (Glorot) uniform: U(±√(6/(fan_in + fan_out))).
+    xavier_uniform: 1.0, FanAvg, Uniform;
+    /// Xavier truncated normal: std √(2/(fan_in + fan_out)) after truncation.
+    xavier_truncated_normal: 1.0, FanAvg, TruncatedNormal;
+    /// He (Kaiming) normal: N(0, 2/fan_in) (He, Zhang, Ren & Sun 2015).
+    he_normal: 2.0, FanIn, Normal;
+    /// He (Kaiming) uniform: U(±√(6/fan_in)).
+    he_uniform: 2.0, FanIn, Uniform;
+    /// He truncated normal: std √(2/fan_in) after truncation.
+    he_truncated_normal: 2.0, FanIn, TruncatedNormal;
+    /// A (semi-)orthogonal matrix (Saxe, McClelland & Ganguli 2014).
+    orthogonal: 1.0, FanIn, Orthogonal;
 }
 
 /// The front door: a preset by name, then [`Init::sample`] or [`Init::fill`].
@@ -525,37 +637,30 @@ macro_rules! presets {
 /// # Ok::<(), weightinit::init::InitError>(())
 /// ```
 impl Init {
-    presets!(
-        /// LeCun normal: N(0, 1/fan_in) (LeCun, Bottou, Orr & Müller 1998).
-        lecun_normal,
-        /// LeCun uniform: U(±√(3/fan_in)).
-        lecun_uniform,
-        /// LeCun truncated normal: std √(1/fan_in) after truncation at ±2σ.
-        lecun_truncated_normal,
-        /// Xavier (Glorot) normal: N(0, 2/(fan_in + fan_out)) (Glorot & Bengio 2010).
-        xavier_normal,
-        /// Xavier (Glorot) uniform: U(±√(6/(fan_in + fan_out))).
-        xavier_uniform,
-        /// Xavier truncated normal: std √(2/(fan_in + fan_out)) after truncation.
-        xavier_truncated_normal,
-        /// He (Kaiming) normal: N(0, 2/fan_in) (He, Zhang, Ren & Sun 2015).
-        he_normal,
-        /// He (Kaiming) uniform: U(±√(6/fan_in)).
-        he_uniform,
-        /// He truncated normal: std √(2/fan_in) after truncation.
-        he_truncated_normal,
-        /// A (semi-)orthogonal matrix (Saxe, McClelland & Ganguli 2014).
-        orthogonal,
-    );
-
     /// N(0, std²) whatever the fans; an error for a negative or non-finite std.
     pub fn normal(std: f64) -> Result<Init, InitError> {
-        Init::parse(&format!("normal:{std}"))
+        let std = check_number("std", std, std.to_string())?;
+        Ok(Init {
+            name: format!("normal:{std}"),
+            scheme: Scheme::FixedNormal { std },
+            gain: 1.0,
+        })
     }
 
     /// U(−a, a) whatever the fans; an error unless `a` is finite and positive.
     pub fn uniform(a: f64) -> Result<Init, InitError> {
-        Init::parse(&format!("uniform:{a}"))
+        let a = check_number("uniform bound", a, a.to_string())?;
+        if a == 0.0 {
+            return Err(InitError::BadNumber {
+                what: "uniform bound",
+                value: a.to_string(),
+            });
+        }
+        Ok(Init {
+            name: format!("uniform:{a}"),
+            scheme: Scheme::FixedUniform { a },
+            gain: 1.0,
+        })
     }
 
     /// A new weight tensor of `shape` (`[k…, fan_in, fan_out]`, row-major),
@@ -579,9 +684,109 @@ impl Init {
             });
         }
         let fans = Fans::from_shape(shape)?;
-        self.fill_stream(fans, StreamKey::new(seed, 0), out, Path::SimdPar)
+        self.fill_stream(fans, StreamKey::new(seed, 0), out, Backend::Fast)
+    }
+
+    /// Writes the tensor of `shape` that [`Init::sample`] (fast backend) or
+    /// its naive twin would give as a `.npy` file at `path`, whole or not at
+    /// all (`crate::npy::write_file`). Element-wise schemes on the fast
+    /// backend stream in groups of `WRITE_GROUP` values, so memory stays
+    /// at two groups for any size; orthogonal weights and the naive backend
+    /// draw the whole tensor first, at most `MAX_IN_MEMORY` values.
+    /// Returns the summary of the values written; `progress` gets the count
+    /// written after each group, and `cancel` is asked between groups.
+    pub fn write_npy(
+        &self,
+        path: &std::path::Path,
+        shape: &[usize],
+        seed: u64,
+        backend: Backend,
+        mut progress: impl FnMut(usize),
+        cancel: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Summary, WriteError> {
+        let mut summary = Summary::EMPTY;
+        let seen = |g: &[f32]| {
+            summary = summary.merge(&Summary::of(g));
+            progress(summary.n as usize);
+        };
+        let n = elements(shape)?;
+        let fans = Fans::from_shape(shape)?;
+        let key = StreamKey::new(seed, 0);
+        let written = if self.scheme == Scheme::Orthogonal || backend == Backend::Naive {
+            if self.scheme == Scheme::Orthogonal {
+                crate::orthogonal::check_size(n / fans.fan_out, fans.fan_out)
+                    .map_err(|e| InitError::Orthogonal(e.to_string()))?;
+            }
+            if n > MAX_IN_MEMORY {
+                return Err(InitError::InMemory {
+                    init: self.name.clone(),
+                    n,
+                }
+                .into());
+            }
+            let mut buf = vec![0f32; n];
+            self.fill_stream(fans, key, &mut buf, backend)?;
+            crate::npy::write_file(
+                path,
+                shape,
+                WRITE_GROUP,
+                |start, out| out.copy_from_slice(&buf[start..start + out.len()]),
+                seen,
+                cancel,
+            )
+        } else {
+            let dist = self.dist(fans)?;
+            crate::npy::write_file(
+                path,
+                shape,
+                WRITE_GROUP,
+                |start, out| dist.fill_from_chunk(key, (start / CHUNK) as u64, out),
+                seen,
+                cancel,
+            )
+        };
+        written.map_err(WriteError::Npy)?;
+        Ok(summary)
     }
 }
+
+/// Why [`Init::write_npy`] wrote nothing.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The initializer or shape was refused before anything was drawn.
+    Init(InitError),
+    /// The file was refused, failed or was cancelled.
+    Npy(NpyError),
+}
+
+impl From<InitError> for WriteError {
+    fn from(e: InitError) -> Self {
+        WriteError::Init(e)
+    }
+}
+
+impl core::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            WriteError::Init(e) => write!(f, "{e}"),
+            WriteError::Npy(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WriteError::Init(e) => Some(e),
+            WriteError::Npy(e) => Some(e),
+        }
+    }
+}
+
+/// Values per group of [`Init::write_npy`]: 64 sampler chunks (16 MiB).
+pub(crate) const WRITE_GROUP: usize = 64 * CHUNK;
+/// The most values [`Init::write_npy`] draws in memory (1 GiB of `f32`).
+pub(crate) const MAX_IN_MEMORY: usize = 1 << 28;
 
 /// The element count of a weight shape, checked.
 fn elements(shape: &[usize]) -> Result<usize, InitError> {

@@ -8,7 +8,7 @@
 //! at a multiple of 64 bytes. The data follow as little-endian `f32`, written
 //! in as many chunks as the caller likes: memory stays bounded for any size.
 //!
-//! [`write_file`] writes a whole file that way, whole or not at all: into a
+//! `write_file` writes a whole file that way, whole or not at all: into a
 //! temporary file beside the target, renamed over it at the end, after a
 //! check of the free space; a failure, a refusal or a cancellation leaves no
 //! file behind and an existing one untouched.
@@ -18,7 +18,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The header bytes for an `f32` array of `shape`.
-pub fn header(shape: &[usize]) -> Vec<u8> {
+pub(crate) fn header(shape: &[usize]) -> Vec<u8> {
     let dims = match shape.len() {
         1 => format!("({},)", shape[0]),
         _ => format!(
@@ -52,7 +52,7 @@ pub fn header(shape: &[usize]) -> Vec<u8> {
 }
 
 /// Writes a `.npy` header, then `f32` chunks.
-pub struct NpyWriter<W: Write> {
+pub(crate) struct NpyWriter<W: Write> {
     out: W,
     remaining: u64,
 }
@@ -143,7 +143,7 @@ pub fn read(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f32>), String> {
 }
 
 /// The size of a `.npy` file of `shape`, bytes (`None` if it overflows `u64`).
-pub fn file_bytes(shape: &[usize]) -> Option<u64> {
+pub(crate) fn file_bytes(shape: &[usize]) -> Option<u64> {
     let n = shape
         .iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d as u64))?;
@@ -201,7 +201,7 @@ impl std::error::Error for NpyError {
 /// buf)` writes elements `start ..` into `buf` on the calling thread while a
 /// writer thread writes the group before, so memory stays at two groups;
 /// `seen(buf)` sees every group in order. `cancel()` is asked between groups.
-pub fn write_file(
+pub(crate) fn write_file(
     path: &Path,
     shape: &[usize],
     group: usize,

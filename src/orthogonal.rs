@@ -32,9 +32,10 @@
 //! thread count.
 #![forbid(unsafe_code)]
 
+use crate::backend::Backend;
 use crate::gemm::{self, MatMut, MatRef};
 use crate::rng::StreamKey;
-use crate::sample::{Dist, Normal, Path};
+use crate::sample::{Dist, Normal};
 
 /// Columns per panel of [`Qr::Blocked`]. The update `A − V (Tᵀ W)` is a GEMM of
 /// depth `PANEL`, so each MR × NR tile of C is loaded and stored once per
@@ -106,15 +107,15 @@ impl std::error::Error for OrthogonalError {}
 
 /// Fills the row-major `rows × cols` matrix `out` with `gain ·` a Haar (semi-)orthogonal matrix.
 ///
-/// `Path::Naive` draws with `rand_distr` and factors with [`Qr::Unblocked`];
-/// every other path draws with the parallel SIMD sampler and uses [`Qr::Blocked`].
+/// The naive backend factors with `Qr::Unblocked`, the fast one with
+/// `Qr::Blocked`; both draw `G` with their sampler (the same values).
 pub fn fill(
     rows: usize,
     cols: usize,
     gain: f32,
     key: StreamKey,
     out: &mut [f32],
-    path: Path,
+    backend: Backend,
 ) -> Result<(), OrthogonalError> {
     check_size(rows, cols)?;
     if rows == 0 || cols == 0 || out.len() != rows * cols {
@@ -127,12 +128,11 @@ pub fn fill(
     let (m, n) = (rows.max(cols), rows.min(cols));
     let mut g = vec![0f32; m * n];
     let normal = Dist::Normal(Normal::new(0.0, 1.0).expect("unit normal is valid"));
-    let (sampler, qr) = if path == Path::Naive {
-        (Path::Naive, Qr::Unblocked)
-    } else {
-        (Path::SimdPar, Qr::Blocked)
+    let qr = match backend {
+        Backend::Naive => Qr::Unblocked,
+        Backend::Fast => Qr::Blocked,
     };
-    normal.fill(key, &mut g, sampler);
+    backend.fill(&normal, key, &mut g);
     let q = haar_q(&g, m, n, qr);
     for i in 0..rows {
         for j in 0..cols {

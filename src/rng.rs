@@ -203,13 +203,6 @@ pub struct ScalarXoshiro {
     s: [[u64; 4]; LANES],
 }
 
-impl ScalarXoshiro {
-    /// The raw state of one lane (for the value-stability tests).
-    pub fn lane(&self, lane: usize) -> [u64; 4] {
-        self.s[lane]
-    }
-}
-
 impl BlockRng for ScalarXoshiro {
     type Block = [u32; WORDS_PER_BLOCK];
 
@@ -234,6 +227,7 @@ impl BlockRng for ScalarXoshiro {
 }
 
 /// The words of a SIMD block in the scalar twin's order (for tests).
+#[cfg(test)]
 pub fn block_words(block: &[u32x16; 2]) -> [u32; WORDS_PER_BLOCK] {
     let mut out = [0u32; WORDS_PER_BLOCK];
     out[..16].copy_from_slice(&block[0].to_array());

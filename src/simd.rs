@@ -498,6 +498,19 @@ impl Isa {
         }
     }
 
+    /// The widest path the running CPU could run: what a native build
+    /// (`-C target-cpu=native`) of this crate compiles in.
+    pub fn best_detected(&self) -> &'static str {
+        let has = |f: &str| self.detected_features.iter().any(|d| d == f);
+        if has("avx512f") {
+            "avx512"
+        } else if has("avx2") && has("fma") {
+            "avx2"
+        } else {
+            "sse2"
+        }
+    }
+
     /// Whether the build covers the ISA named by `WEIGHTINIT_REQUIRE_ISA`
     /// (`avx2` or `avx512`); `Err` names what is missing.
     pub fn check_required(required: &str) -> Result<(), String> {

@@ -1,4 +1,7 @@
-//! Per-layer activation statistics: moments, extremes, counts and a histogram.
+//! Statistics of values: per-layer activation statistics ([`StatsAcc`]:
+//! moments, extremes, counts and a histogram) and a summary of any stream of
+//! values ([`Summary`]: count, mean, variance, min and max, merged by Chan,
+//! Golub & LeVeque's update).
 //!
 //! [`StatsAcc`] accumulates one stream of values; partial accumulators (one per
 //! rayon task or row block) are combined with [`StatsAcc::merge`] in a fixed

@@ -92,7 +92,7 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 }
 
 /// Whether `a` and `b` are the same existing file (device and inode, links followed).
-pub fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::metadata(a), std::fs::metadata(b)) {
         (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
         _ => false,

@@ -204,8 +204,9 @@ fn sample_writes_a_standard_npy() {
         ));
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
-    assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&c).unwrap());
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap());
+    // The naive backend draws the same values by the sampler's scalar twin.
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&c).unwrap());
 }
 
 #[test]
@@ -860,26 +861,16 @@ fn sample_writes_whole_files_or_none() {
     );
     assert!(!missing.exists());
     assert!(leftovers().is_empty(), "{:?}", leftovers());
-    // Interrupted: SIGINT while 3.6 GB are being written. The process exits
-    // 130, the temporary file is removed, and the target never appears.
+    // Interrupted: SIGINT once the first of four 16 MiB groups is written
+    // (the WEIGHTINIT_TEST_SIGNAL hook raises it at a known point). The
+    // process exits 130, the temporary file is removed, and the target never
+    // appears.
     let big = dir.join("big.npy");
-    let child = bin()
-        .args(sample_cmd("he_normal", "30000x30000", &[], &p(&big)))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+    let out = bin()
+        .args(sample_cmd("he_normal", "4096x4096", &[], &p(&big)))
+        .env("WEIGHTINIT_TEST_SIGNAL", "INT")
+        .output()
         .unwrap();
-    let started = std::time::Instant::now();
-    while leftovers().is_empty() && started.elapsed().as_secs() < 20 {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    assert!(!leftovers().is_empty(), "the temporary file never appeared");
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(
@@ -975,7 +966,7 @@ fn train_refuses_bad_input_with_status_2() {
     }
     // A malformed IDX file names itself.
     std::fs::create_dir_all(&missing).unwrap();
-    for n in weightinit::train::idx::MNIST_FILES {
+    for n in weightinit::data::idx::MNIST_FILES {
         std::fs::write(missing.join(n), b"\x00\x00\x08\x03\x00\x00").unwrap();
     }
     let o = run(&["train", "--data", missing.to_str().unwrap()]);

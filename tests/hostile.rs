@@ -549,28 +549,23 @@ fn stale_temporary_files_of_dead_writers_are_removed_and_nothing_else() {
     );
 }
 
-/// Starts a long `sample` write and waits for its temporary file.
-fn start_big_write(d: &Path, target: &Path) -> std::process::Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_weightinit"))
+/// A `sample` write of four 16 MiB groups that raises `signal` at itself once
+/// the first group is written (the WEIGHTINIT_TEST_SIGNAL hook).
+fn signalled_write(d: &Path, target: &Path, signal: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weightinit"))
         .args([
             "sample",
             "--init",
             "he_normal",
             "--shape",
-            "30000x30000",
+            "4096x4096",
             "--out",
             s(target),
         ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while temporaries(d).is_empty() && t.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    assert!(!temporaries(d).is_empty(), "no temporary file appeared");
-    child
+        .env("WEIGHTINIT_TEST_SIGNAL", signal)
+        .current_dir(d)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -579,24 +574,15 @@ fn signals_stop_a_write_cleanly_and_a_killed_one_is_cleaned_up_next_time() {
     let d = d.path();
     let target = d.join("big.npy");
     std::fs::write(&target, "old weights").unwrap();
-    for (sig, code) in [("-TERM", 143), ("-INT", 130)] {
-        let child = start_big_write(d, &target);
-        assert!(
-            Command::new("kill")
-                .args([sig, &child.id().to_string()])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let o = child.wait_with_output().unwrap();
+    for (sig, code) in [("TERM", 143), ("INT", 130)] {
+        let o = signalled_write(d, &target, sig);
         expect(&o, code, &["big.npy", "not written"]);
         assert!(temporaries(d).is_empty(), "{:?}", temporaries(d));
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "old weights");
     }
     // SIGKILL leaves the temporary file; the next write of the target removes it.
-    let mut child = start_big_write(d, &target);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let o = signalled_write(d, &target, "KILL");
+    assert_eq!(o.status.code(), None, "killed by a signal");
     assert_eq!(temporaries(d).len(), 1);
     let o = run(
         d,
@@ -612,6 +598,21 @@ fn signals_stop_a_write_cleanly_and_a_killed_one_is_cleaned_up_next_time() {
     );
     expect(&o, 0, &[]);
     assert!(temporaries(d).is_empty(), "{:?}", temporaries(d));
+    // A bad hook value is refused like any bad input.
+    let o = Command::new(env!("CARGO_BIN_EXE_weightinit"))
+        .args([
+            "sample",
+            "--init",
+            "he_normal",
+            "--shape",
+            "8x8",
+            "--out",
+            s(&target),
+        ])
+        .env("WEIGHTINIT_TEST_SIGNAL", "HUP")
+        .output()
+        .unwrap();
+    expect(&o, 2, &["WEIGHTINIT_TEST_SIGNAL", "HUP"]);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Shared by the GEMM benchmarks.
+//! Shared by the benchmarks.
+use weightinit::gemm::{GemmError, MatMut, MatRef};
 
 /// The operands of an `m × k × n` product, row-major: small multiples of 1/8
 /// (exact in f32), the same in every GEMM benchmark so that their figures
@@ -28,4 +29,47 @@ pub fn config() -> criterion::Criterion {
         .measurement_time(std::time::Duration::from_millis(1500))
         .sample_size(20)
         .without_plots()
+}
+
+/// `C ← α·A·B + β·C` by `matrixmultiply::sgemm`: the GEMM benchmarks' peer.
+#[allow(dead_code)] // the GEMM benches only
+pub fn matrixmultiply_sgemm(
+    alpha: f32,
+    a: MatRef,
+    b: MatRef,
+    beta: f32,
+    c: &mut MatMut,
+) -> Result<(), GemmError> {
+    let (m, k, n) = (c.rows(), a.cols(), c.cols());
+    assert!(
+        a.rows() == m && b.rows() == k && b.cols() == n,
+        "the benches' shapes agree"
+    );
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    let ((ars, acs), (brs, bcs), (crs, ccs)) = (a.strides(), b.strides(), c.strides());
+    // SAFETY: the three views were validated against their slices by their
+    // constructors (every element of each shape is inside its slice), and C's
+    // elements are distinct slots; matrixmultiply reads and writes exactly
+    // the elements of these shapes and strides.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            alpha,
+            a.as_slice().as_ptr(),
+            ars as isize,
+            acs as isize,
+            b.as_slice().as_ptr(),
+            brs as isize,
+            bcs as isize,
+            beta,
+            c.as_mut_slice().as_mut_ptr(),
+            crs as isize,
+            ccs as isize,
+        );
+    }
+    Ok(())
 }

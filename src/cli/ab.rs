@@ -15,8 +15,9 @@
 use super::CliError;
 use super::args::{AbArgs, Format};
 use super::cache::{self, Cache};
-use super::render;
+use super::table::{printable, table};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -206,12 +207,12 @@ fn slice(side: &Side, bench: &str, id: &str, a: &AbArgs) -> Result<Option<f64>, 
             .current_dir(&side.dir)
             .env("CRITERION_HOME", side.target.join("criterion-ab"))
             .stderr(Stdio::null()),
-        &format!("benchmark `{}`", render::printable(id)),
+        &format!("benchmark `{}`", printable(id)),
     )?;
     if !status.success() {
         return Err(usage(format!(
             "benchmark `{}` of `{}` failed (exit {})",
-            render::printable(id),
+            printable(id),
             side.label,
             status.code().unwrap_or(-1)
         )));
@@ -324,7 +325,7 @@ pub fn run(a: AbArgs) -> Result<u8, CliError> {
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&report)
             .map_err(|e| usage(format!("cannot encode JSON: {e}")))?,
-        f => render::printable(&render::ab(&report, f == Format::Markdown)),
+        f => printable(&render(&report, f == Format::Markdown)),
     };
     println!("{text}");
     Ok(if report.regressed() { 1 } else { 0 })
@@ -424,6 +425,48 @@ fn measure(
         threshold_pct: a.threshold,
         rows,
     })
+}
+
+/// `weightinit ab`'s verdicts.
+fn render(r: &weightinit::results::paired::AbReport, md: bool) -> String {
+    use weightinit::results::paired::interval_rank;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}paired A/B: {} (base) against {} (new), {} rounds, threshold {}%\n",
+        if md { "### " } else { "" },
+        r.base,
+        r.new,
+        r.rounds,
+        r.threshold_pct
+    );
+    let head = ["benchmark", "new/base", "95% interval", "verdict"].map(String::from);
+    let body: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|x| {
+            vec![
+                x.id.clone(),
+                format!("{:.3}", x.ratio),
+                format!("{:.3}–{:.3}", x.lower, x.upper),
+                format!("{:?}", x.verdict).to_lowercase(),
+            ]
+        })
+        .collect();
+    s += &table(md, &head, &body);
+    let (slower, faster, same) = r.counts();
+    let _ = writeln!(s, "\n{slower} slower, {faster} faster, {same} same");
+    if let Ok((k, cov)) = interval_rank(r.rounds) {
+        let _ = write!(
+            s,
+            "(median of {} paired ratios; interval: order statistics {k} and {} of {}, coverage {:.1}%)",
+            r.rounds,
+            r.rounds + 1 - k,
+            r.rounds,
+            100.0 * cov
+        );
+    }
+    s
 }
 
 #[cfg(test)]

@@ -1,5 +1,11 @@
 //! Arguments (clap derive).
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use weightinit::Backend;
+
+/// `--naive` (a flag without a value) selects the naive backend.
+fn backend(s: &str) -> Result<Backend, String> {
+    Backend::parse(s).ok_or_else(|| format!("expected naive or fast, got `{s}`"))
+}
 
 /// weightinit: weight-initialization experiments and SIMD benchmarks.
 #[derive(Parser, Debug)]
@@ -79,14 +85,14 @@ pub struct ExperimentArgs {
     #[arg(long, default_value_t = 30, allow_negative_numbers = true, value_parser = count)]
     pub bins: usize,
     /// Seed.
-    #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = weightinit::DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Run the scalar reference path (rand_distr, triple loop, f32::exp).
-    #[arg(long)]
-    pub naive: bool,
+    /// Run the scalar reference backend (sampler twin, triple loop, f32::exp).
+    #[arg(long = "naive", num_args = 0, default_value = "fast", default_missing_value = "naive", value_parser = backend, hide_default_value = true)]
+    pub backend: Backend,
     /// Write the seed's figures (SVG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<std::path::PathBuf>,
@@ -116,7 +122,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub lr: f32,
     /// Seed of the weights and the batches.
-    #[arg(long, default_value_t = weightinit::train::DEFAULT_SEED, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = weightinit::DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
     /// MNIST's four IDX files (plain or .gz) in this directory, instead of the embedded digits.
     #[arg(long, value_name = "DIR")]
@@ -127,9 +133,9 @@ pub struct TrainArgs {
     /// Write the loss curves (SVG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<std::path::PathBuf>,
-    /// Run the scalar reference path (triple-loop GEMM, f32::exp).
-    #[arg(long)]
-    pub naive: bool,
+    /// Run the scalar reference backend (triple-loop GEMM, f32::exp).
+    #[arg(long = "naive", num_args = 0, default_value = "fast", default_missing_value = "naive", value_parser = backend, hide_default_value = true)]
+    pub backend: Backend,
 }
 
 #[derive(Args, Debug)]
@@ -147,14 +153,14 @@ pub struct SampleArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub gain: Option<String>,
     /// Seed.
-    #[arg(long, default_value_t = weightinit::network::DEFAULT_SEED, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = weightinit::DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
     /// Output .npy file.
     #[arg(long)]
     pub out: std::path::PathBuf,
-    /// Use the rand_distr reference sampler (single thread, in memory).
-    #[arg(long)]
-    pub naive: bool,
+    /// Draw with the scalar reference backend (the same values, in memory).
+    #[arg(long = "naive", num_args = 0, default_value = "fast", default_missing_value = "naive", value_parser = backend, hide_default_value = true)]
+    pub backend: Backend,
 }
 
 #[derive(Args, Debug)]
@@ -186,11 +192,8 @@ pub enum Format {
 /// allowance, and criterion's 95% intervals of the two medians are
 /// disjoint. The allowance is the files' measured between-run spread
 /// (max/min − 1 of the runs' medians) where both were made from several runs
-/// (`report --baseline A --baseline B …`); a file of a single run is assumed
-/// to drift by 50% between runs: two full single runs of the same code on
-/// one shared 2-core host moved single benchmarks by up to 47%. So single
-/// runs catch a 2× slowdown, not a 1.5× one; for that, merge runs, or pair
-/// them with `weightinit ab`. Exit status 1 when anything is slower.
+/// (`report --baseline A --baseline B …`); a single run is allowed 50%
+/// (see the README). Exit status 1 when anything is slower.
 ///
 /// Files of different machines (or one machine id with another CPU family,
 /// model or stepping) are shown side by side: first one row per area with

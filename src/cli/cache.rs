@@ -389,7 +389,7 @@ pub fn run(a: super::args::CacheArgs) -> Result<u8, CliError> {
                 .collect();
             print!(
                 "{}",
-                super::render::printable(&super::render::table(false, &head, &rows))
+                super::table::printable(&super::table::table(false, &head, &rows))
             );
             println!("{} revisions, {}", kept.len(), human(total));
         }

@@ -8,14 +8,21 @@
 mod ab;
 mod args;
 mod cache;
-mod commands;
+mod compare;
+mod experiment;
+mod export;
+mod info;
 mod plot;
-mod render;
+mod report;
+mod sample;
 mod signals;
+mod table;
 mod train;
 
+use args::{Cli, Cmd};
 use clap::Parser;
 use std::process::ExitCode;
+use weightinit::init::InitSpec;
 
 /// An error for the user, with its exit status.
 #[derive(Debug)]
@@ -46,11 +53,68 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match commands::run(cli) {
+    match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("weightinit: error: {}", e.msg);
             ExitCode::from(e.code)
         }
+    }
+}
+
+/// Dispatches; `Ok` carries the exit status.
+fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.cmd {
+        None => experiment::run(cli.experiment),
+        Some(Cmd::Experiment(a)) => experiment::run(a),
+        Some(Cmd::Sample(a)) => sample::run(a),
+        Some(Cmd::Info) => {
+            print!("{}", info::render());
+            Ok(0)
+        }
+        Some(Cmd::Report(a)) => report::run(a),
+        Some(Cmd::Compare(a)) => compare::run(a),
+        Some(Cmd::Ab(a)) => ab::run(a),
+        Some(Cmd::Cache(a)) => cache::run(a),
+        Some(Cmd::Export(a)) => export::run(a),
+        Some(Cmd::Train(a)) => train::run(a),
+    }
+}
+
+fn require_isa() -> Result<(), CliError> {
+    match std::env::var("WEIGHTINIT_REQUIRE_ISA") {
+        Ok(req) if !req.is_empty() => {
+            weightinit::build_info::Isa::check_required(&req).map_err(CliError::usage)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `--init` values: every scheme for `all`, else each name parsed (none for none).
+fn parse_inits(names: &[String]) -> Result<Vec<InitSpec>, CliError> {
+    if names.iter().any(|s| s.eq_ignore_ascii_case("all")) {
+        return Ok(InitSpec::all());
+    }
+    names
+        .iter()
+        .map(|s| InitSpec::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::usage)
+}
+
+/// A `--plot` directory: absent (it is created) or a directory, never a
+/// link to one elsewhere or a file.
+fn check_plot_dir(dir: &std::path::Path) -> Result<(), CliError> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(m) if m.file_type().is_symlink() => Err(CliError::usage(format!(
+            "--plot `{}` is a symbolic link; name the directory itself",
+            dir.display()
+        ))),
+        Ok(_) => Err(CliError::usage(format!(
+            "--plot `{}` exists and is not a directory",
+            dir.display()
+        ))),
+        Err(_) => Ok(()),
     }
 }

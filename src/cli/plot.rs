@@ -215,7 +215,7 @@ pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
     {
         return Err(wrap(format!(
             "`{}` has the value {v}, which no axis can show",
-            crate::cli::render::printable(name)
+            super::table::printable(name)
         )));
     }
     let series = bars[0].1.len();

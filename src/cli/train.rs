@@ -7,9 +7,8 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use weightinit::activation::Activation;
-use weightinit::experiment::InitSpec;
-use weightinit::train::data::Split;
-use weightinit::train::mlp::{Fast, Naive};
+use weightinit::data::{self, Split};
+use weightinit::init::InitSpec;
 use weightinit::train::{self, DEFAULT_INITS, TrainConfig, TrainError, TrainRun, WINDOW};
 
 /// The JSON document of `--json`.
@@ -51,8 +50,8 @@ fn train_error(e: TrainError) -> CliError {
 }
 
 pub fn run(a: TrainArgs) -> Result<u8, CliError> {
-    super::commands::require_isa()?;
-    let mut specs = super::commands::parse_inits(&a.inits)?;
+    super::require_isa()?;
+    let mut specs = super::parse_inits(&a.inits)?;
     if specs.is_empty() {
         specs = DEFAULT_INITS
             .iter()
@@ -69,25 +68,21 @@ pub fn run(a: TrainArgs) -> Result<u8, CliError> {
     };
     cfg.validate().map_err(train_error)?;
     if let Some(dir) = &a.plot {
-        super::commands::check_plot_dir(dir)?;
+        super::check_plot_dir(dir)?;
     }
     let split = match &a.data {
-        Some(dir) => train::idx::load_mnist(dir).map_err(CliError::usage)?,
-        None => train::data::digits(),
+        Some(dir) => data::idx::load_mnist(dir).map_err(CliError::usage)?,
+        None => data::digits(),
     };
     let done = AtomicUsize::new(0);
     let total = cfg.steps * specs.len();
     let t = Instant::now();
     let runs = with_progress(&done, total, || {
-        if a.naive {
-            train::train(&cfg, &specs, &split, &Naive, &done)
-        } else {
-            train::train(&cfg, &specs, &split, &Fast, &done)
-        }
+        train::train(&cfg, &specs, &split, a.backend, &done)
     })
     .map_err(train_error)?;
     let elapsed = t.elapsed();
-    let path = if a.naive { "naive" } else { "fast" };
+    let path = a.backend.name();
     if a.json {
         let report = TrainReport {
             schema: 1,
@@ -147,31 +142,6 @@ fn with_progress<R: Send>(done: &AtomicUsize, total: usize, f: impl FnOnce() -> 
         finished.store(true, Ordering::Relaxed);
         r
     })
-}
-
-/// The verdict of each run: "does not learn", or "learns", and "learns fastest"
-/// for the learner with the lowest final loss.
-pub fn verdicts(runs: &[TrainRun], classes: usize) -> Vec<String> {
-    let best = runs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.learns(classes))
-        .min_by(|a, b| {
-            let l = |r: &TrainRun| r.final_loss().unwrap_or(f64::INFINITY);
-            l(a.1).total_cmp(&l(b.1))
-        })
-        .map(|(i, _)| i);
-    runs.iter()
-        .enumerate()
-        .map(
-            |(i, r)| match (r.diverged_at, r.learns(classes), Some(i) == best) {
-                (Some(t), ..) => format!("diverges (the loss overflows at step {t})"),
-                (None, false, _) => "does not learn".into(),
-                (None, true, true) => "learns fastest".into(),
-                (None, true, false) => "learns".into(),
-            },
-        )
-        .collect()
 }
 
 /// A loss for the table: four decimals, or `—` where a run had diverged.
@@ -244,7 +214,7 @@ fn render(
         "\n{:<w$}  {:>10}  {:>9}  {:>8}  verdict",
         "init", "final loss", "train acc", "test acc"
     );
-    for (r, v) in runs.iter().zip(verdicts(runs, split.train.classes)) {
+    for (r, v) in runs.iter().zip(train::verdicts(runs, split.train.classes)) {
         let _ = writeln!(
             s,
             "{:<w$}  {}  {:>8.1}%  {:>7.1}%  {v}",

@@ -46,8 +46,8 @@ mod tile {
 
     /// Rows of the tile for the narrower last panels of `n` (fewer than
     /// [`NV`] vectors) when A is read in place: a 6 × 16 tile keeps 12
-    /// accumulators in flight where 4 × 16 keeps 8, and took those panels
-    /// from 1.30× to 1.19× the main loop's time per FLOP.
+    /// accumulators in flight where 4 × 16 keeps 8 (those panels' time per
+    /// FLOP fell from 1.30× to 1.19× the main loop's).
     pub const MR_TALL: usize = 6;
 
     /// Vectors per row of the register tile: `NR = NV · LANES` = 24 columns.
@@ -72,9 +72,7 @@ mod tile {
     pub const A_PANEL_IN_L1: bool = false;
 
     /// Steps of the micro-kernel's `p` loop per trip: one, which the
-    /// compiler unrolls twice by itself (24 FMAs per loop in a
-    /// `-C target-cpu=znver3` build). Four per trip ran alike on the Xeon
-    /// with `avx512f` off, measured with the earlier indexed loop.
+    /// compiler unrolls twice by itself (24 FMAs per loop); four ran alike.
     pub const UNROLL: usize = 1;
 }
 
@@ -86,9 +84,7 @@ mod tile {
 
     /// Rows of the register tile (LOOP 1 step). 8 × 48 holds 24
     /// accumulators, 3 B vectors and a broadcast in 28 registers and loads
-    /// 11 values per 24 FMAs; it ran 1.02–1.11× as fast as 12 × 32 over the
-    /// benchmark shapes (12-row tiles pad 256 = 21·12 + 4), and 6 × 64 no
-    /// faster.
+    /// 11 values per 24 FMAs; it ran up to 1.11× as fast as 12 × 32.
     pub const MR: usize = 8;
 
     /// Rows of the tile for the narrower last panels: as [`MR`] (a 16 × 32
@@ -117,8 +113,7 @@ mod tile {
     pub const A_PANEL_IN_L1: bool = true;
 
     /// Steps of the micro-kernel's `p` loop per trip: four took the kernel
-    /// from 84% to 92% of `peak/fma_f32/1` on a B~ slab streaming from L2;
-    /// two ran 0.97× at 1000 × 100 × 100, eight fell to 82% of the peak.
+    /// from 84% to 92% of `peak/fma_f32/1` on a B~ slab streaming from L2.
     pub const UNROLL: usize = 4;
 }
 
@@ -153,15 +148,13 @@ pub const fn nc_step(n: usize) -> usize {
 
 /// Below this many columns of C the A block is read in place instead of
 /// packed: packing costs a pass over A per call, which a small `n` does not
-/// repay. At 1000 × 100 × 100 the two ran within noise (73.9 against 72.7
-/// GFLOP/s); reading in place skips a copy, so it stays.
+/// repay (the two ran within noise at 1000 × 100 × 100; in place skips a copy).
 pub const PACK_A_MIN_N: usize = 256;
 
 /// Whether an A with contiguous rows is read in place at every `n`: where
 /// the A micro-panel stays in L1 while the B~ slab streams past it
 /// ([`A_PANEL_IN_L1`]), packing it copies no more than the first tile's
-/// loads bring into L1 anyway. With the AVX-512 set it ran 1.00–1.03× as
-/// fast at 1024³ and 1.04–1.06× at 256³ (`pack_a` had taken 3.2% of a 1024³
-/// product). A transposed A is still packed: in place, each step of `p`
-/// would take a cache line of its own.
+/// loads bring into L1 anyway: up to 1.06× as fast at 256³ with the AVX-512
+/// set. A transposed A is still packed: in place, each step of `p` would
+/// take a cache line of its own.
 pub const A_ROWS_IN_PLACE: bool = A_PANEL_IN_L1;

@@ -26,9 +26,8 @@
 //! are contiguous, else a float at a time), a fixed cost per tile that `k`
 //! must repay (see [`super::packing::DOT_MIN_K`]). At 1000 × 100 × 100 the
 //! product ran 1.05× as fast as with the padded panels, though the tail runs
-//! at about 60% of the micro-kernel's rate per FMA: it loads 96 bytes of A
-//! per step from beyond L1 where the kernel loads 16. Two-row tiles, and
-//! tails run right after each tile of the last panel, were 0.95–0.98× as fast.
+//! at about 60% of the micro-kernel's rate per FMA (it loads 96 bytes of A
+//! per step from beyond L1 where the kernel loads 16).
 //!
 //! The sum over `k` runs in a fixed order per element, whatever thread
 //! computes it, so determinism holds.

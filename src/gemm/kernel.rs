@@ -119,7 +119,7 @@ pub unsafe fn store_tile<V: Lanes, const MR: usize, const NVK: usize>(
         "register tile larger than the scratch tile"
     );
     // Not zeroed: every float read below is written first, and zeroing 4 KiB
-    // per edge tile cost 8% of a 1000×100×100 product (`perf record`).
+    // per edge tile cost 8% of a 1000×100×100 product.
     let mut tile = core::mem::MaybeUninit::<[f32; MAX_TILE]>::uninit();
     let tp = tile.as_mut_ptr() as *mut f32;
     for (i, row) in acc.iter().enumerate() {

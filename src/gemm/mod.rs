@@ -12,7 +12,7 @@
 //! LOOP 2  jr over NC in steps of NR     B~ micro-panel (KC × NR, in L1)
 //! LOOP 1  ir over MC in steps of MR     micro-kernel: MR × NR tile of C in registers
 //! ```
-//! With [`archparams::A_PANEL_IN_L1`] (the AVX-512 tile set) LOOPs 2 and 1
+//! With `archparams::A_PANEL_IN_L1` (the AVX-512 tile set) LOOPs 2 and 1
 //! trade places: LOOP 2 steps over the MR-row micro-panels of A~, and LOOP 1
 //! over the B~ micro-panels, so that the A micro-panel (MR × KC) stays in L1
 //! while the B~ slab (KC × NC, held in L2) streams past it, and C is walked
@@ -21,12 +21,12 @@
 //! LOOP 2' ir over MC in steps of MR     A micro-panel (MR × KC, in L1)
 //! LOOP 1' jr over NC in steps of NR     micro-kernel; B~ micro-panel from L2
 //! ```
-//! The constants are derived in [`archparams`]. When C has few columns
+//! The constants are derived in `archparams`. When C has few columns
 //! (`n < PACK_A_MIN_N`) A is read in place rather than packed: there each
-//! element of A is used too few times for a copy to pay (see [`archparams`]
+//! element of A is used too few times for a copy to pay (see `archparams`
 //! for the measurement). In the order with the A micro-panel in L1, an A
 //! with contiguous rows is read in place at every `n`
-//! ([`archparams::A_ROWS_IN_PLACE`]). The last panels of `n`, when narrower
+//! (`archparams::A_ROWS_IN_PLACE`). The last panels of `n`, when narrower
 //! than NR, then take `MR_TALL`-row tiles in LOOP 1, so that they keep as
 //! many accumulators in flight as the full tile.
 //!
@@ -57,16 +57,12 @@
 //! [`sgemm_par`] gives the same bytes for any thread count, equal to [`sgemm`].
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-// Tuning internals, public for the benches and `weightinit info` only.
-#[doc(hidden)]
-pub mod archparams;
-#[doc(hidden)]
-pub mod dot;
-#[doc(hidden)]
-pub mod kernel;
-pub mod naive;
-#[doc(hidden)]
-pub mod packing;
+// Tuning internals: the benches reach them through `weightinit::bench`.
+pub(crate) mod archparams;
+pub(crate) mod dot;
+pub(crate) mod kernel;
+pub(crate) mod naive;
+pub(crate) mod packing;
 mod view;
 
 pub use view::{MatMut, MatRef};
@@ -164,7 +160,7 @@ fn check_shapes(a: &MatRef, b: (usize, usize), c: &MatMut) -> Result<(), GemmErr
 
 /// `C ← α·A·B + β·C`, blocked and packed, on this thread.
 pub fn sgemm(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
-    gemm(alpha, a, BSource::View(b), beta, c, false)
+    gemm(alpha, a, BSource::View(b), beta, c, Threads::One)
 }
 
 /// `C ← α·A·B + β·C`, with the MC blocks of LOOP 3 spread over the rayon pool.
@@ -175,59 +171,32 @@ pub fn sgemm_par(
     beta: f32,
     c: &mut MatMut,
 ) -> Result<(), GemmError> {
-    gemm(alpha, a, BSource::View(b), beta, c, true)
+    gemm(alpha, a, BSource::View(b), beta, c, Threads::Pool)
 }
 
 /// `C ← α·A·B + β·C` with a B packed beforehand (reused across many A's).
-pub fn sgemm_packed(
+pub(crate) fn sgemm_packed(
     alpha: f32,
     a: MatRef,
     b: &PackedB,
     beta: f32,
     c: &mut MatMut,
 ) -> Result<(), GemmError> {
-    gemm(alpha, a, BSource::Packed(b), beta, c, false)
+    gemm(alpha, a, BSource::Packed(b), beta, c, Threads::One)
 }
 
-/// `C ← α·A·B + β·C` through `matrixmultiply::sgemm` (the benchmark's peer).
-pub fn sgemm_matrixmultiply(
-    alpha: f32,
-    a: MatRef,
-    b: MatRef,
-    beta: f32,
-    c: &mut MatMut,
-) -> Result<(), GemmError> {
-    check_dims(&a, &b, c)?;
-    if c.rows == 0 || c.cols == 0 {
-        return Ok(());
-    }
-    // SAFETY: the three views were validated against their slices, and C's
-    // elements are distinct slots; matrixmultiply reads and writes exactly
-    // the elements of these shapes and strides.
-    unsafe {
-        matrixmultiply::sgemm(
-            c.rows,
-            a.cols,
-            c.cols,
-            alpha,
-            a.data.as_ptr(),
-            a.rs as isize,
-            a.cs as isize,
-            b.data.as_ptr(),
-            b.rs as isize,
-            b.cs as isize,
-            beta,
-            c.data.as_mut_ptr(),
-            c.rs as isize,
-            c.cs as isize,
-        );
-    }
-    Ok(())
+/// Where a product, or a packing, runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Threads {
+    /// On the calling thread.
+    One,
+    /// Spread over the rayon pool.
+    Pool,
 }
 
 /// B packed into KC × NC slabs, for reuse across calls.
 #[derive(Debug)]
-pub struct PackedB {
+pub(crate) struct PackedB {
     k: usize,
     n: usize,
     /// The LOOP 5 block of columns `jc ..` starts at `blocks[jc / nc_step(n)]`;
@@ -254,19 +223,9 @@ impl PackedB {
         let dst = buf.get(total);
         for (jc, &start) in (0..n).step_by(step).zip(&blocks) {
             let (block, len) = slabs(k, n, step.min(n - jc), true);
-            pack_slabs(&b, jc, &block, &mut dst[start..start + len], false);
+            pack_slabs(&b, jc, &block, &mut dst[start..start + len], Threads::One);
         }
         PackedB { k, n, blocks, buf }
-    }
-
-    /// Rows of B.
-    pub fn rows(&self) -> usize {
-        self.k
-    }
-
-    /// Columns of B.
-    pub fn cols(&self) -> usize {
-        self.n
     }
 }
 
@@ -300,10 +259,10 @@ fn slabs(k: usize, n: usize, nc: usize, a_rows: bool) -> (Vec<Slab>, usize) {
 }
 
 /// Packs every slab of the block of columns `jc ..` into `dst`.
-fn pack_slabs(b: &MatRef, jc: usize, slabs: &[Slab], dst: &mut [f32], parallel: bool) {
+fn pack_slabs(b: &MatRef, jc: usize, slabs: &[Slab], dst: &mut [f32], threads: Threads) {
     for s in slabs {
         let d = &mut dst[s.offset..s.offset + s.layout.floats()];
-        pack_b(b, s.pc, jc, s.layout, d, parallel);
+        pack_b(b, s.pc, jc, s.layout, d, threads);
     }
 }
 
@@ -352,8 +311,9 @@ fn gemm(
     b: BSource,
     beta: f32,
     c: &mut MatMut,
-    par: bool,
+    on: Threads,
 ) -> Result<(), GemmError> {
+    let par = on == Threads::Pool;
     let b_shape = match &b {
         BSource::View(v) => (v.rows, v.cols),
         BSource::Packed(p) => (p.k, p.n),
@@ -410,7 +370,7 @@ fn gemm(
                     let bp: &[f32] = match &b {
                         BSource::View(v) => {
                             let dst = bbuf.get(len);
-                            pack_b(v, s.pc, jc, s.layout, dst, par);
+                            pack_b(v, s.pc, jc, s.layout, dst, on);
                             dst
                         }
                         BSource::Packed(p) => {
@@ -461,9 +421,8 @@ fn gemm(
 /// C's rows cut into one band per thread (a multiple of MR rows each), and
 /// every thread runs the whole one-thread product on its band, packing its
 /// own B~ slabs. Sharing one B~ slab between the threads instead joins them
-/// twice per slab (its packing, then LOOP 3). At 1024³ on 2 threads the bands
-/// ran 1.05× as fast. Packing B once per thread costs each thread what it
-/// costs one thread: `pack_b_group` took under 2% of a 1024³ product.
+/// twice per slab (its packing, then LOOP 3); the bands ran 1.05× as fast at
+/// 1024³ on 2 threads.
 ///
 /// Every element is summed as in the one-thread product, so the bytes do not
 /// change with the thread count.
@@ -487,7 +446,7 @@ fn split_rows(alpha: f32, a: &MatRef, b: &BSource, beta: f32, c: &mut MatMut, th
             .expect("a band of A's rows lies inside A's view");
         let mut c_band =
             MatMut::new(data, rows, n, rs, 1).expect("a band of C's rows lies inside C's view");
-        gemm(alpha, a_band, *b, beta, &mut c_band, false).expect("the bands' shapes chain");
+        gemm(alpha, a_band, *b, beta, &mut c_band, Threads::One).expect("the bands' shapes chain");
     });
 }
 

@@ -1,35 +1,46 @@
 //! The textbook triple loop: the reference every fast GEMM is tested against.
 //!
 //! `C ← α·A·B + β·C`, with `β = 0` ignoring C's old contents (NaN included)
-//! and `α = 0` skipping the product, as BLAS does.
+//! and `α = 0` skipping the product, as BLAS does. One body, generic over the
+//! type it sums in: `f32` (the reference the fast paths meet within rounding)
+//! or `f64` (the tests' nearly exact one).
 #![forbid(unsafe_code)]
 
 use super::{GemmError, MatMut, MatRef, check_dims};
+use core::ops::{Add, Mul};
 
-/// `C ← α·A·B + β·C` by `for i { for j { for p { … } } }`, summing in `f32`.
-pub fn sgemm(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
-    check_dims(&a, &b, c)?;
-    for i in 0..c.rows {
-        for j in 0..c.cols {
-            let mut s = 0f32;
-            if alpha != 0.0 {
-                for p in 0..a.cols {
-                    s += a.at(i, p) * b.at(p, j);
-                }
-            }
-            let old = *c.at_mut(i, j);
-            *c.at_mut(i, j) = if beta == 0.0 {
-                alpha * s
-            } else {
-                alpha * s + beta * old
-            };
-        }
-    }
-    Ok(())
+/// A type the triple loop sums in.
+pub trait Accumulator: Copy + Add<Output = Self> + Mul<Output = Self> {
+    /// 0.
+    const ZERO: Self;
+    /// From an element.
+    fn of(x: f32) -> Self;
+    /// Back to an element.
+    fn to_f32(self) -> f32;
 }
 
-/// The same product accumulated in `f64` (the tests' exact-ish reference).
-pub fn sgemm_f64(
+impl Accumulator for f32 {
+    const ZERO: f32 = 0.0;
+    fn of(x: f32) -> f32 {
+        x
+    }
+    fn to_f32(self) -> f32 {
+        self
+    }
+}
+
+impl Accumulator for f64 {
+    const ZERO: f64 = 0.0;
+    fn of(x: f32) -> f64 {
+        x as f64
+    }
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+}
+
+/// `C ← α·A·B + β·C` by `for i { for j { for p { … } } }`, summing in `T`.
+pub fn gemm<T: Accumulator>(
     alpha: f32,
     a: MatRef,
     b: MatRef,
@@ -39,20 +50,25 @@ pub fn sgemm_f64(
     check_dims(&a, &b, c)?;
     for i in 0..c.rows {
         for j in 0..c.cols {
-            let mut s = 0f64;
+            let mut s = T::ZERO;
             if alpha != 0.0 {
                 for p in 0..a.cols {
-                    s += a.at(i, p) as f64 * b.at(p, j) as f64;
+                    s = s + T::of(a.at(i, p)) * T::of(b.at(p, j));
                 }
             }
-            let old = *c.at_mut(i, j) as f64;
+            let old = T::of(*c.at_mut(i, j));
             let v = if beta == 0.0 {
-                alpha as f64 * s
+                T::of(alpha) * s
             } else {
-                alpha as f64 * s + beta as f64 * old
+                T::of(alpha) * s + T::of(beta) * old
             };
-            *c.at_mut(i, j) = v as f32;
+            *c.at_mut(i, j) = v.to_f32();
         }
     }
     Ok(())
+}
+
+/// `gemm` summing in `f32`: the reference of the fast paths.
+pub fn sgemm(alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) -> Result<(), GemmError> {
+    gemm::<f32>(alpha, a, b, beta, c)
 }

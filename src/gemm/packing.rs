@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 use super::MatRef;
+use super::Threads;
 use super::archparams::{LANES, MR, NR, PACK_A_MIN_N};
 use super::dot::DOT_COLS;
 use rayon::prelude::*;
@@ -104,10 +105,8 @@ impl BLayout {
     /// columns, for an A whose rows are contiguous (`a_rows`) or not. A tail is
     /// cut when all of these hold:
     /// * `n <` [`PACK_A_MIN_N`] (so A is read in place and the slab is all of
-    ///   B; the tail was measured there only) and A's rows are contiguous, so
-    ///   that they are read along `k` as they are. (Copying strided rows
-    ///   first made a transposed A's products at 1000 × 100 × 100 and
-    ///   100 × 1000 × 100 0.65–0.70× as fast.)
+    ///   B) and A's rows are contiguous, so that they are read along `k` as
+    ///   they are (copying a transposed A's rows first cost a third).
     /// * `1 ≤ n mod LANES ≤ DOT_COLS`: the padded last vector wastes at least
     ///   half its lanes.
     /// * `kc ≥` [`DOT_MIN_K`].
@@ -128,6 +127,7 @@ impl BLayout {
     }
 
     /// Columns of the slab.
+    #[cfg(test)]
     pub fn cols(&self) -> usize {
         self.main + self.tail
     }
@@ -155,14 +155,21 @@ impl BLayout {
 
 /// The shortest slab given a tail. Each row of the tail pays a horizontal sum
 /// and a store of its own, which the FMAs saved must repay: against the padded
-/// panels, `1000 × k × 100` products ran 1.00× at `k` = 16, 32 and 48, 1.03×
-/// at 64 and 1.05× at 100.
+/// panels, `1000 × k × 100` products first gained at `k` = 64 (1.03×).
 pub const DOT_MIN_K: usize = 64;
 
 /// Packs `B[pc .. pc+kc, jc .. jc+nc]` (`kc`, `nc` and the split as `layout`
-/// gives them) into `dst` (B~ layout above); with `parallel`, the
+/// gives them) into `dst` (B~ layout above); on [`Threads::Pool`], the
 /// micro-panels are packed on the rayon pool.
-pub fn pack_b(b: &MatRef, pc: usize, jc: usize, layout: BLayout, dst: &mut [f32], parallel: bool) {
+pub fn pack_b(
+    b: &MatRef,
+    pc: usize,
+    jc: usize,
+    layout: BLayout,
+    dst: &mut [f32],
+    threads: Threads,
+) {
+    let parallel = threads == Threads::Pool;
     let kc = layout.kc;
     let len = layout.tail_offset();
     let panels = b_panels(layout.main);

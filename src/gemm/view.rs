@@ -100,6 +100,16 @@ impl<'a> MatRef<'a> {
         self.cols
     }
 
+    /// The underlying slice; element (i, j) is at `i·rs + j·cs`.
+    pub fn as_slice(&self) -> &'a [f32] {
+        self.data
+    }
+
+    /// The row and column strides `(rs, cs)`.
+    pub fn strides(&self) -> (usize, usize) {
+        (self.rs, self.cs)
+    }
+
     /// Element (i, j); panics outside the shape (a programming error, not user input).
     #[inline]
     pub fn at(&self, i: usize, j: usize) -> f32 {
@@ -166,6 +176,16 @@ impl<'a> MatMut<'a> {
     /// Columns.
     pub fn cols(&self) -> usize {
         self.cols
+    }
+
+    /// The underlying slice; element (i, j) is at `i·rs + j·cs`.
+    pub fn as_mut_slice(&mut self) -> &mut [f32] {
+        self.data
+    }
+
+    /// The row and column strides `(rs, cs)`.
+    pub fn strides(&self) -> (usize, usize) {
+        (self.rs, self.cs)
     }
 
     /// Element (i, j) for writing; panics outside the shape.

@@ -8,8 +8,9 @@
 //! activation: the variance is measured rather than predicted from fan_in.
 #![forbid(unsafe_code)]
 
-use super::{Kernels, NetConfig, SHAPES_OK, Weights, input, stats_for};
+use super::{NetConfig, SHAPES_OK, Weights, input, stats_for};
 use crate::activation::Activation;
+use crate::backend::Backend;
 use crate::gemm::{MatMut, MatRef};
 use crate::init::{Init, InitError};
 use crate::stats::mean_std;
@@ -42,40 +43,50 @@ impl LsuvConfig {
     }
 }
 
+/// LSUV's loop for one layer: while `variance(w)`, the variance of the
+/// layer's pre-activations with weights `w`, is not within `tol` of 1 (and
+/// `max_iter` rescalings are not spent), `w ← w/√v`. Returns the rescalings.
+/// The experiment's network and the training network both fit their layers
+/// by it.
+pub(crate) fn fit_layer(
+    cfg: LsuvConfig,
+    w: &mut [f32],
+    mut variance: impl FnMut(&[f32]) -> f64,
+) -> u32 {
+    let mut used = 0;
+    while let Some(s) = cfg.rescale(variance(w), used) {
+        w.iter_mut().for_each(|x| *x *= s);
+        used += 1;
+    }
+    used
+}
+
 /// LSUV weights for `act` on the experiment's batch.
-pub fn init<K: Kernels>(
+pub fn init(
     cfg: &NetConfig,
     act: Activation,
     lsuv: LsuvConfig,
-    k: &K,
+    backend: Backend,
 ) -> Result<Weights, InitError> {
-    let mut weights = super::init_weights(cfg, &Init::parse("orthogonal")?, k)?;
+    let mut weights = super::init_weights(cfg, &Init::orthogonal(), backend)?;
     let (n, width) = (cfg.batch, cfg.width);
-    let mut h = input(cfg, k);
+    let mut h = input(cfg, backend);
     let mut a = vec![0f32; n * width];
     let mut iters = Vec::with_capacity(cfg.layers);
     for wl in weights.w.iter_mut() {
-        let mut used = 0;
-        loop {
+        let used = fit_layer(lsuv, wl, |w| {
             let hv = MatRef::row_major(&h, n, width).expect(SHAPES_OK);
-            let wv = MatRef::row_major(wl, width, width).expect(SHAPES_OK);
-            k.matmul(
-                hv,
-                wv,
-                &mut MatMut::row_major(&mut a, n, width).expect(SHAPES_OK),
-            );
-            let Some(s) = lsuv.rescale(mean_std(&a).1.powi(2), used) else {
-                break;
-            };
-            wl.iter_mut().for_each(|w| *w *= s);
-            used += 1;
-        }
+            let wv = MatRef::row_major(w, width, width).expect(SHAPES_OK);
+            let mut av = MatMut::row_major(&mut a, n, width).expect(SHAPES_OK);
+            backend.matmul(1.0, hv, wv, 0.0, &mut av);
+            mean_std(&a).1.powi(2)
+        });
         iters.push(used);
         // h_l = f(a_l) for the next layer.
         let mut d = vec![0f32; n * width];
         let mut acc = stats_for(act, cfg.bins);
         let prev = h.clone();
-        k.forward_layer(&prev, wl, n, width, act, &mut h, &mut d, &mut acc);
+        backend.forward_layer(&prev, wl, n, width, act, &mut h, &mut d, &mut acc);
     }
     weights.lsuv_iterations = Some(iters);
     Ok(weights)

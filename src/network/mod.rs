@@ -6,25 +6,26 @@
 //! δ_l = ∂L/∂h_l ⊙ f′(a_l),   ∂L/∂W_l = h_{l−1}ᵀ·δ_l,   ∂L/∂h_{l−1} = δ_l·W_lᵀ
 //! ```
 //!
-//! The arithmetic goes through a [`Kernels`] value chosen once per run:
-//! [`Naive`] (rand_distr, the triple-loop GEMM, `f32::exp`, scalar statistics)
-//! or [`Fast`] (SIMD samplers, the blocked GEMM with a fused activation and
-//! statistics epilogue per row block, rayon). Both run the same code path
-//! here, so their results can be compared anywhere. The backward products use
+//! The arithmetic goes through the run's [`Backend`]: the naive one (the
+//! triple-loop GEMM, textbook activations, scalar statistics) or the fast one
+//! (the blocked GEMM with B packed once and a SIMD activation and statistics
+//! epilogue per row block, over rayon). Both run the same code path here, so
+//! their results can be compared anywhere. The backward products use
 //! transposed views of `h` and `W`: no copies.
 //!
 //! [`lsuv`] is the data-dependent initializer (Mishkin & Matas, ICLR 2016): it
 //! needs this forward pass, so it lives here.
 #![forbid(unsafe_code)]
 
-pub mod epilogue;
-pub mod lsuv;
+pub(crate) mod epilogue;
+pub(crate) mod lsuv;
 
 use crate::activation::Activation;
+use crate::backend::Backend;
 use crate::gemm::{self, MatMut, MatRef, PackedB};
 use crate::init::{Fans, Init, InitError};
 use crate::rng::StreamKey;
-use crate::sample::{Dist, Normal, Path};
+use crate::sample::{Dist, Normal};
 use crate::stats::{ActStats, Binning, Saturation, StatsAcc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -56,13 +57,10 @@ impl Default for NetConfig {
             width: 100,
             layers: 5,
             bins: 30,
-            seed: DEFAULT_SEED,
+            seed: crate::DEFAULT_SEED,
         }
     }
 }
-
-/// The default seed (printed by the CLI).
-pub const DEFAULT_SEED: u64 = 20_250_506;
 
 /// One layer's statistics, as in the public JSON schema.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,75 +108,13 @@ impl LayerStats {
     }
 }
 
-/// The arithmetic of one run.
-pub trait Kernels: Sync {
-    /// The sampler path for X and W.
-    fn sample_path(&self) -> Path;
-    /// `h ← f(h_prev·W)`, `d ← f′(h_prev·W)`, statistics of h into `acc`.
-    #[allow(clippy::too_many_arguments)]
-    fn forward_layer(
-        &self,
-        h_prev: &[f32],
-        w: &[f32],
-        rows: usize,
-        width: usize,
-        act: Activation,
-        h: &mut [f32],
-        d: &mut [f32],
-        acc: &mut StatsAcc,
-    );
-    /// `C ← A·B`.
-    fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut);
-}
-
-/// The scalar reference path.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Naive;
-
-/// The SIMD, blocked, fused and parallel path.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Fast;
-
 const SHAPES_OK: &str = "shapes are validated by the network";
 
-impl Kernels for Naive {
-    fn sample_path(&self) -> Path {
-        Path::Naive
-    }
-    fn forward_layer(
-        &self,
-        h_prev: &[f32],
-        w: &[f32],
-        rows: usize,
-        width: usize,
-        act: Activation,
-        h: &mut [f32],
-        d: &mut [f32],
-        acc: &mut StatsAcc,
-    ) {
-        let a = MatRef::row_major(h_prev, rows, width).expect(SHAPES_OK);
-        let b = MatRef::row_major(w, width, width).expect(SHAPES_OK);
-        gemm::naive::sgemm(
-            1.0,
-            a,
-            b,
-            0.0,
-            &mut MatMut::row_major(h, rows, width).expect(SHAPES_OK),
-        )
-        .expect(SHAPES_OK);
-        epilogue::naive(act, h, d, acc);
-    }
-    fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut) {
-        gemm::naive::sgemm(1.0, a, b, 0.0, c).expect(SHAPES_OK);
-    }
-}
-
-impl Kernels for Fast {
-    fn sample_path(&self) -> Path {
-        Path::SimdPar
-    }
-    fn forward_layer(
-        &self,
+impl Backend {
+    /// `h ← f(h_prev·W)`, `d ← f′(h_prev·W)`, statistics of h into `acc`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn forward_layer(
+        self,
         h_prev: &[f32],
         w: &[f32],
         rows: usize,
@@ -189,7 +125,15 @@ impl Kernels for Fast {
         acc: &mut StatsAcc,
     ) {
         debug_assert_eq!(h.len(), rows * width);
-        let packed = PackedB::new(MatRef::row_major(w, width, width).expect(SHAPES_OK));
+        let wv = MatRef::row_major(w, width, width).expect(SHAPES_OK);
+        if self == Backend::Naive {
+            let a = MatRef::row_major(h_prev, rows, width).expect(SHAPES_OK);
+            let mut c = MatMut::row_major(h, rows, width).expect(SHAPES_OK);
+            self.matmul(1.0, a, wv, 0.0, &mut c);
+            epilogue::naive(act, h, d, acc);
+            return;
+        }
+        let packed = PackedB::new(wv);
         let block = ROW_BLOCK * width;
         let parts: Vec<StatsAcc> = h
             .par_chunks_mut(block)
@@ -207,7 +151,7 @@ impl Kernels for Fast {
                 )
                 .expect(SHAPES_OK);
                 let mut part = acc.empty_like();
-                epilogue::fused(act, hc, dc, &mut part);
+                epilogue::unfused(act, hc, dc, &mut part);
                 part
             })
             .collect();
@@ -215,9 +159,6 @@ impl Kernels for Fast {
         for p in &parts {
             acc.merge(p);
         }
-    }
-    fn matmul(&self, a: MatRef, b: MatRef, c: &mut MatMut) {
-        gemm::sgemm_par(1.0, a, b, 0.0, c).expect(SHAPES_OK);
     }
 }
 
@@ -251,28 +192,23 @@ pub struct Weights {
 }
 
 /// The input batch X from stream `(seed, 0)`.
-pub fn input<K: Kernels>(cfg: &NetConfig, k: &K) -> Vec<f32> {
+pub fn input(cfg: &NetConfig, backend: Backend) -> Vec<f32> {
     let mut x = vec![0f32; cfg.batch * cfg.width];
-    Dist::Normal(Normal::new(0.0, 1.0).expect("unit normal")).fill(
+    backend.fill(
+        &Dist::Normal(Normal::new(0.0, 1.0).expect("unit normal")),
         StreamKey::new(cfg.seed, 0),
         &mut x,
-        k.sample_path(),
     );
     x
 }
 
 /// W_l from stream `(seed, l)` for every layer.
-pub fn init_weights<K: Kernels>(cfg: &NetConfig, init: &Init, k: &K) -> Result<Weights, InitError> {
+pub fn init_weights(cfg: &NetConfig, init: &Init, backend: Backend) -> Result<Weights, InitError> {
     let fans = Fans::dense(cfg.width, cfg.width)?;
     let mut w = Vec::with_capacity(cfg.layers);
     for l in 1..=cfg.layers {
         let mut wl = vec![0f32; cfg.width * cfg.width];
-        init.fill_stream(
-            fans,
-            StreamKey::new(cfg.seed, l as u64),
-            &mut wl,
-            k.sample_path(),
-        )?;
+        init.fill_stream(fans, StreamKey::new(cfg.seed, l as u64), &mut wl, backend)?;
         w.push(wl);
     }
     Ok(Weights {
@@ -282,23 +218,23 @@ pub fn init_weights<K: Kernels>(cfg: &NetConfig, init: &Init, k: &K) -> Result<W
 }
 
 /// Forward and backward through `weights` on input `x`; per-layer statistics.
-pub fn run<K: Kernels>(
+pub fn run(
     cfg: &NetConfig,
     x: &[f32],
     weights: &Weights,
     act: Activation,
-    k: &K,
+    backend: Backend,
 ) -> Vec<LayerStats> {
-    forward_backward(cfg, x, weights, act, k).0
+    forward_backward(cfg, x, weights, act, backend).0
 }
 
 /// [`run`], also returning ∂L/∂W_l for every layer (row-major `width × width`).
-pub fn forward_backward<K: Kernels>(
+pub fn forward_backward(
     cfg: &NetConfig,
     x: &[f32],
     weights: &Weights,
     act: Activation,
-    k: &K,
+    backend: Backend,
 ) -> (Vec<LayerStats>, Vec<Vec<f32>>) {
     let (n, width, layers) = (cfg.batch, cfg.width, cfg.layers);
     let size = n * width;
@@ -312,7 +248,7 @@ pub fn forward_backward<K: Kernels>(
         for (l, wl) in weights.w.iter().enumerate() {
             let (prev, cur) = hs.split_at_mut((l + 1) * size);
             let mut acc = stats_for(act, cfg.bins);
-            k.forward_layer(
+            backend.forward_layer(
                 &prev[l * size..],
                 wl,
                 n,
@@ -339,9 +275,11 @@ pub fn forward_backward<K: Kernels>(
             let mut dw = vec![0f32; width * width];
             let dv = MatRef::row_major(delta, n, width).expect(SHAPES_OK);
             let hp = MatRef::row_major(&hs[l * size..(l + 1) * size], n, width).expect(SHAPES_OK);
-            k.matmul(
+            backend.matmul(
+                1.0,
                 hp.t(),
                 dv,
+                0.0,
                 &mut MatMut::row_major(&mut dw, width, width).expect(SHAPES_OK),
             );
             grad[l] = (crate::stats::rms(delta), crate::stats::rms(&dw));
@@ -349,9 +287,11 @@ pub fn forward_backward<K: Kernels>(
                 let wt = MatRef::row_major(&weights.w[l], width, width)
                     .expect(SHAPES_OK)
                     .t();
-                k.matmul(
+                backend.matmul(
+                    1.0,
                     dv,
                     wt,
+                    0.0,
                     &mut MatMut::row_major(g, n, width).expect(SHAPES_OK),
                 );
             }

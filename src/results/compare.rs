@@ -104,7 +104,7 @@ pub struct AreaSummary {
 }
 
 /// The area of a benchmark group, for the cross-machine summary.
-pub fn area_of(group: &str) -> Option<&'static str> {
+pub(crate) fn area_of(group: &str) -> Option<&'static str> {
     Some(match group {
         "uniform_f32" | "normal_f32" | "trunc_normal_f32" | "rng_u32" | "fill_f32" => "samplers",
         "sgemm" | "sgemm_kernel" | "peak" => "gemm",
@@ -117,7 +117,7 @@ pub fn area_of(group: &str) -> Option<&'static str> {
 }
 
 /// The areas in the order the summary lists them.
-pub const AREAS: [&str; 6] = [
+pub(crate) const AREAS: [&str; 6] = [
     "samplers",
     "gemm",
     "activations",
@@ -232,7 +232,7 @@ fn noise_pct(b: &BenchResult) -> (f64, bool) {
 }
 
 /// The verdict rule of the module doc.
-pub fn judge(base: &BenchResult, new: &BenchResult, threshold_pct: f64) -> ChangeRow {
+pub(crate) fn judge(base: &BenchResult, new: &BenchResult, threshold_pct: f64) -> ChangeRow {
     let r = new.median_ns / base.median_ns;
     let change_pct = (r - 1.0) * 100.0;
     let intervals_overlap = overlap(base.median_ci_ns, new.median_ci_ns);

@@ -224,14 +224,14 @@ pub fn export(f: &ResultsFile, e: Export) -> Value {
 
 /// Whether a JSON document looks like a critcmp export (no `schema`, a
 /// `name` and a `benchmarks` map).
-pub fn is_critcmp(v: &Value) -> bool {
+pub(crate) fn is_critcmp(v: &Value) -> bool {
     v.get("schema").is_none() && v.get("name").is_some() && v.get("benchmarks").is_some()
 }
 
 /// Reads a critcmp export as a results file of an unnamed machine: it
 /// carries no fingerprint, so the machine id is `critcmp-<baseline name>`
 /// and every fingerprint field reads `unknown`.
-pub fn from_critcmp(path: &Path, v: Value) -> Result<ResultsFile, ResultsError> {
+pub(crate) fn from_critcmp(path: &Path, v: Value) -> Result<ResultsFile, ResultsError> {
     let c: CritcmpFile =
         serde_json::from_value(v).map_err(|e| ResultsError::Json(path.to_path_buf(), e))?;
     let est = |s: &CritcmpStats| Estimate {

@@ -19,13 +19,13 @@ pub struct Fingerprint {
     /// See `cpu_family`.
     #[serde(default)]
     pub cpu_stepping: Option<u32>,
-    /// The microarchitecture named by [`microarch`] (`unknown` where the
+    /// The microarchitecture named by `microarch` (`unknown` where the
     /// table has no entry, or in a schema-1 file).
     #[serde(default = "unknown")]
     pub microarch: String,
     /// The core clock while running `peak/fma_f32/1`, GHz: its FLOP/s over
     /// the FLOP per cycle of the compiled ISA on this microarchitecture
-    /// ([`fma_flop_per_cycle`]); absent where either is unknown.
+    /// (`fma_flop_per_cycle`); absent where either is unknown.
     #[serde(default)]
     pub clock_ghz: Option<f64>,
     /// Logical CPUs.
@@ -94,7 +94,7 @@ fn unknown() -> String {
 /// anything else is `unknown`. Sources: AMD's *Processor Programming
 /// Reference* for each family (17h: Zen/Zen 2, 19h: Zen 3/Zen 4, 1Ah: Zen 5)
 /// and the Linux kernel's `arch/x86/include/asm/intel-family.h`.
-pub fn microarch(vendor: &str, family: u32, model: u32, stepping: u32) -> &'static str {
+pub(crate) fn microarch(vendor: &str, family: u32, model: u32, stepping: u32) -> &'static str {
     match (vendor, family) {
         ("AuthenticAMD", 0x17) => match model {
             0x00..=0x2f => "zen",
@@ -125,7 +125,7 @@ pub fn microarch(vendor: &str, family: u32, model: u32, stepping: u32) -> &'stat
 /// compiled path: two FMA pipes of 8 floats (AVX2), and for AVX-512 two of
 /// 16 on Intel's server cores but two of 8 on Zen 4, which splits each
 /// 512-bit operation in halves (Zen 5: two of 16). None where unknown.
-pub fn fma_flop_per_cycle(microarch: &str, compiled_path: &str) -> Option<f64> {
+pub(crate) fn fma_flop_per_cycle(microarch: &str, compiled_path: &str) -> Option<f64> {
     let lanes = match (compiled_path, microarch) {
         ("avx2", _) => 8.0,
         ("avx512", "zen4") => 8.0,
@@ -138,7 +138,7 @@ pub fn fma_flop_per_cycle(microarch: &str, compiled_path: &str) -> Option<f64> {
 }
 
 /// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's civil_from_days).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

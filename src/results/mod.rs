@@ -12,7 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod compare;
-pub mod criterion;
+pub(crate) mod criterion;
 pub mod export;
 pub mod machine;
 pub mod paired;
@@ -229,7 +229,7 @@ pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Checks every time and rate of `f`: finite, and times within [`TIME_RANGE_NS`].
-pub fn validate(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
+pub(crate) fn validate(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
     let (lo, hi) = TIME_RANGE_NS;
     for (id, b) in &f.benchmarks {
         let bad = |field, value| ResultsError::Value {
@@ -314,14 +314,14 @@ pub fn report(criterion_dir: &Path, baselines: &[String]) -> Result<ResultsFile,
 }
 
 /// Builds a results file from measured benchmarks (testable without criterion).
-pub fn from_measured(measured: &[criterion::Measured], machine: Fingerprint) -> ResultsFile {
+pub(crate) fn from_measured(measured: &[criterion::Measured], machine: Fingerprint) -> ResultsFile {
     from_runs(&[measured.to_vec()], machine)
 }
 
 /// Builds a results file from one or more runs of the suite. Each benchmark
 /// is taken from the run with its median time (the lower median for an even
 /// count), and with two runs or more every run's median is kept.
-pub fn from_runs(runs: &[Vec<criterion::Measured>], machine: Fingerprint) -> ResultsFile {
+pub(crate) fn from_runs(runs: &[Vec<criterion::Measured>], machine: Fingerprint) -> ResultsFile {
     let mut by_id: BTreeMap<&str, Vec<&criterion::Measured>> = BTreeMap::new();
     for m in runs.iter().flatten() {
         by_id.entry(&m.benchmark.full_id).or_default().push(m);
@@ -481,7 +481,7 @@ fn derive(benchmarks: &mut BTreeMap<String, BenchResult>) {
 }
 
 /// Writes `f` as pretty JSON, creating the directory ([`write_whole`]).
-/// A file with an implausible time is refused ([`validate`]).
+/// A file with an implausible time is refused (`validate`).
 pub fn save(f: &ResultsFile, path: &Path) -> Result<(), ResultsError> {
     validate(f, path)?;
     let text =
@@ -501,7 +501,7 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), ResultsError> {
 /// Reads a results file, checking its schema first; a critcmp export
 /// (`critcmp --export`) is read as a file without a fingerprint.
 /// A file is refused unless it is a regular file of at most [`MAX_FILE_BYTES`]
-/// whose every time is plausible ([`validate`]).
+/// whose every time is plausible (`validate`).
 pub fn load(path: &Path) -> Result<ResultsFile, ResultsError> {
     let text = read_capped(path)?;
     let v: serde_json::Value =

@@ -1,7 +1,7 @@
-//! Uniform, normal and truncated-normal `f32` samplers over the [`rng`](crate::rng) lanes.
+//! Uniform, normal and truncated-normal `f32` samplers over the `rng` lanes.
 //!
-//! Each distribution is a [`Transform`] from random words to floats, written
-//! once over [`Lanes`] (see [`uniform`], [`normal`], [`truncated`]). Two
+//! Each distribution is a `Transform` from random words to floats, written
+//! once over `Lanes` (see `uniform`, `normal`, `truncated`). Two
 //! blocks of the 8-lane generator (four steps) give 64 words `w[0..64]`; the
 //! transform maps the quadruple `(w[i], w[16 + i], w[32 + i], w[48 + i])` (one
 //! lane, consecutive steps) to the outputs `out[i], out[16 + i], out[32 + i],
@@ -13,9 +13,9 @@
 //! # Chunks and threads
 //! An output buffer is cut into chunks of [`CHUNK`] floats; chunk `c` is filled
 //! from its own generator `(seed, stream, c)` (see the seeding rule in
-//! [`rng`](crate::rng)). [`fill_par`] spreads the chunks over rayon, so the
+//! `rng`). `fill_par` spreads the chunks over rayon, so the
 //! bytes are identical for any thread count and any chunk → thread assignment,
-//! and equal to the sequential [`fill_seq`].
+//! and equal to the sequential `fill_seq`.
 //!
 //! # Stream versions
 //! [`STREAM_VERSION`] names the values that a `(seed, stream)` gives. It
@@ -29,14 +29,14 @@
 //! | 3 | uniforms read as mantissas (2⁻²³ grids), x sign from bit 31, std in the sine/cosine coefficients | unchanged | unchanged |
 //!
 //! # The naive reference
-//! [`naive`] draws the same distributions element by element with rand_distr
+//! `naive` draws the same distributions element by element with rand_distr
 //! and `Xoshiro256PlusPlus`: another stream, the same distribution.
 #![forbid(unsafe_code)]
 
-pub mod naive;
-pub mod normal;
-pub mod truncated;
-pub mod uniform;
+pub(crate) mod naive;
+pub(crate) mod normal;
+pub(crate) mod truncated;
+pub(crate) mod uniform;
 
 use crate::rng::{BlockRng, ScalarXoshiro, SimdXoshiro, StreamKey, WORDS_PER_BLOCK};
 use crate::simd::Lanes;
@@ -52,14 +52,15 @@ pub const STREAM_VERSION: u32 = 3;
 
 /// Floats per chunk: each chunk has its own generator. 2¹⁶ floats (256 KiB)
 /// keeps a chunk in L2 and gives rayon 16 tasks per million values.
+#[doc(hidden)] // `weightinit info` and the benchmarks
 pub const CHUNK: usize = 1 << 16;
 /// Floats per call of a [`Transform`]: two generator blocks.
-pub const BLOCK: usize = 2 * WORDS_PER_BLOCK;
+pub(crate) const BLOCK: usize = 2 * WORDS_PER_BLOCK;
 /// Floats per vector of the block.
 const QUARTER: usize = BLOCK / 4;
 
 /// Maps random words to floats, four at a time, for any lane width.
-pub trait Transform: Sync {
+pub(crate) trait Transform: Sync {
     /// Whether output `k` depends on word `k` alone (the uniform, the truncated
     /// normal). The SIMD fill then transforms each generator block as it is
     /// drawn: with two blocks' words live at once, the AVX2 build (16 `ymm`
@@ -70,7 +71,7 @@ pub trait Transform: Sync {
 }
 
 /// A generator that can run a [`Transform`] over two blocks of its lanes.
-pub trait BlockFill: BlockRng {
+pub(crate) trait BlockFill: BlockRng {
     /// Draws two blocks and writes 64 floats.
     fn fill_block<T: Transform>(&mut self, t: &T, out: &mut [f32; BLOCK]);
 }
@@ -113,7 +114,12 @@ impl BlockFill for ScalarXoshiro {
 
 /// Fills `out` (at most [`CHUNK`] floats) from chunk `chunk` of `key`.
 #[inline]
-pub fn fill_chunk<G: BlockFill, T: Transform>(t: &T, key: StreamKey, chunk: u64, out: &mut [f32]) {
+pub(crate) fn fill_chunk<G: BlockFill, T: Transform>(
+    t: &T,
+    key: StreamKey,
+    chunk: u64,
+    out: &mut [f32],
+) {
     debug_assert!(out.len() <= CHUNK);
     let mut g = G::new(key, chunk);
     let mut blocks = out.chunks_exact_mut(BLOCK);
@@ -132,6 +138,7 @@ pub fn fill_chunk<G: BlockFill, T: Transform>(t: &T, key: StreamKey, chunk: u64,
 
 /// A distribution the fast samplers draw, validated at construction.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[doc(hidden)] // the benchmarks
 pub enum Dist {
     /// U[lo, hi).
     Uniform(Uniform),
@@ -141,11 +148,15 @@ pub enum Dist {
     TruncatedNormal(TruncatedNormal),
 }
 
-/// Which implementation fills a buffer.
+/// Which implementation fills a buffer (the sampler benchmarks' `naive`,
+/// `simd` and `simd_par`; a run picks its method through its
+/// [`Backend`](crate::Backend)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Path {
-    /// rand_distr, element by element (the reference).
-    Naive,
+#[doc(hidden)] // the benchmarks
+pub enum Method {
+    /// rand_distr, element by element: another stream, the same distribution
+    /// (the benchmarks' `naive`).
+    RandDistr,
     /// The scalar twin of the SIMD algorithm, one lane at a time.
     Scalar,
     /// SIMD, this thread.
@@ -165,30 +176,23 @@ macro_rules! with_transform {
 }
 
 impl Dist {
-    /// Fills `out` by `path` from stream `key`.
-    pub fn fill(&self, key: StreamKey, out: &mut [f32], path: Path) {
-        match path {
-            Path::Naive => naive::fill(self, key, out),
-            Path::Scalar => with_transform!(self, |t| fill_seq::<ScalarXoshiro, _>(t, key, 0, out)),
-            Path::Simd => with_transform!(self, |t| fill_seq::<SimdXoshiro, _>(t, key, 0, out)),
-            Path::SimdPar => with_transform!(self, |t| fill_par(t, key, 0, out)),
+    /// Fills `out` by `method` from stream `key`.
+    pub fn fill(&self, key: StreamKey, out: &mut [f32], method: Method) {
+        match method {
+            Method::RandDistr => naive::fill(self, key, out),
+            Method::Scalar => {
+                with_transform!(self, |t| fill_seq::<ScalarXoshiro, _>(t, key, 0, out))
+            }
+            Method::Simd => with_transform!(self, |t| fill_seq::<SimdXoshiro, _>(t, key, 0, out)),
+            Method::SimdPar => with_transform!(self, |t| fill_par(t, key, 0, out)),
         }
     }
 
-    /// Fills `out` as the part of a larger buffer that starts at chunk `first_chunk`
-    /// (for streaming huge outputs): the bytes equal that part of one big fill.
-    pub fn fill_from_chunk(
-        &self,
-        key: StreamKey,
-        first_chunk: u64,
-        out: &mut [f32],
-        parallel: bool,
-    ) {
-        with_transform!(self, |t| if parallel {
-            fill_par(t, key, first_chunk, out)
-        } else {
-            fill_seq::<SimdXoshiro, _>(t, key, first_chunk, out)
-        })
+    /// Fills `out` as the part of a larger buffer that starts at chunk
+    /// `first_chunk` (for streaming huge outputs), SIMD over rayon: the bytes
+    /// equal that part of one big fill.
+    pub fn fill_from_chunk(&self, key: StreamKey, first_chunk: u64, out: &mut [f32]) {
+        with_transform!(self, |t| fill_par(t, key, first_chunk, out))
     }
 
     /// The distribution's standard deviation.
@@ -202,7 +206,7 @@ impl Dist {
 }
 
 /// Sequential fill, chunk by chunk, with generator `G`.
-pub fn fill_seq<G: BlockFill, T: Transform>(
+pub(crate) fn fill_seq<G: BlockFill, T: Transform>(
     t: &T,
     key: StreamKey,
     first_chunk: u64,
@@ -214,7 +218,7 @@ pub fn fill_seq<G: BlockFill, T: Transform>(
 }
 
 /// Parallel SIMD fill: the chunks of [`fill_seq`] spread over the rayon pool.
-pub fn fill_par<T: Transform>(t: &T, key: StreamKey, first_chunk: u64, out: &mut [f32]) {
+pub(crate) fn fill_par<T: Transform>(t: &T, key: StreamKey, first_chunk: u64, out: &mut [f32]) {
     out.par_chunks_mut(CHUNK)
         .enumerate()
         .for_each(|(c, ch)| fill_chunk::<SimdXoshiro, T>(t, key, first_chunk + c as u64, ch));

@@ -39,21 +39,10 @@
 //! `−2 ln u` stays within 1.5e-7 relative and sin, cos within 1e-7 absolute
 //! of the exact values (`tests/samplers.rs`).
 //!
-//! Stream version 2 replaced Box–Muller with a folded angle and Cephes' log
-//! (23% of `rng_u32/simd/1048576` for `normal_f32/simd/1048576` on an AVX-512
-//! Xeon) by octant bits, a shorter log and one log per four outputs (39–46%).
-//! Version 3 reads its uniforms as mantissas, takes an x sign from bit 31,
-//! evaluates sine and cosine by Horner's rule with the std folded into their
-//! coefficients: ten fewer vector operations of about 120 per 64 outputs,
-//! 0.93× the time of version 2 on AVX-512 and 0.97× on AVX2 (`weightinit ab`,
-//! 12 rounds). On the AVX-512 Xeon `normal_f32/simd/1048576` then ran at
-//! 48% of `rng_u32/simd/1048576` and `simd_par/16777216` at 61–62% of
-//! `fill_f32/par/16777216` in three criterion runs, past the 40% and 60%
-//! targets; tuning stopped there. The generator's four steps per 64 outputs
-//! are a third of what is left. Tried and dropped: VGETEXPPS for the log's
-//! exponent (0.97–0.98×, intervals reaching 1, and the intrinsic needs Rust
-//! 1.89), streaming stores and write prefetches for 16M outputs (no gain);
-//! not tried, the inverse CDF (XLA's `√2·erfinv`): a log per output.
+//! Tuning stopped (stream version 3) when `normal_f32/simd/1048576` ran at
+//! 48% of `rng_u32/simd/1048576` on an AVX-512 Xeon, past its 40% target;
+//! the generator's four steps per 64 outputs are a third of what is left.
+//! The history is in the commit messages.
 use super::{SampleError, Transform, check_finite, check_std};
 use crate::simd::{Lanes, MANTISSA, TWO_POW_M24};
 
@@ -114,7 +103,7 @@ const LN_POLY: [f32; 7] = [
 
 /// −2 ln u for `u ∈ (0, 1]` (any positive normal `u`): `r²` of the transform.
 #[inline(always)]
-pub fn neg_two_ln<V: Lanes>(u: V) -> V {
+pub(crate) fn neg_two_ln<V: Lanes>(u: V) -> V {
     let (m, e) = u.frexp_sqrt2();
     let f = m - V::splat(1.0);
     let mut q = V::splat(LN_POLY[0]);
@@ -147,7 +136,7 @@ const COS_POLY: [f32; 5] = [2.443_315_7e-5, -1.388_731_6e-3, 4.166_664_6e-2, -0.
 /// polynomials, each by Horner's rule in φ² with its coefficients times `k`
 /// (the normal's std), so the scale costs no operation.
 #[inline(always)]
-pub fn sin_cos_octant<V: Lanes>(phi: V, k: f32) -> (V, V) {
+pub(crate) fn sin_cos_octant<V: Lanes>(phi: V, k: f32) -> (V, V) {
     let z = phi * phi;
     let horner = |coefs: &[f32], last: f32| {
         let mut acc = V::splat(coefs[0] * k);
@@ -163,7 +152,7 @@ pub fn sin_cos_octant<V: Lanes>(phi: V, k: f32) -> (V, V) {
 
 /// The vector `k·(x, y)` for the unit vector `(x, y)` of angle word `w` (the module doc).
 #[inline(always)]
-pub fn unit_circle<V: Lanes>(w: V::Bits, k: f32) -> (V, V) {
+pub(crate) fn unit_circle<V: Lanes>(w: V::Bits, k: f32) -> (V, V) {
     const QUARTER_PI: f32 = core::f32::consts::FRAC_PI_4;
     let m = V::one_plus_mantissa(w, ANGLE_MASK, ANGLE_MIDPOINT);
     let phi = m.mul_add(V::splat(QUARTER_PI), V::splat(-QUARTER_PI));
@@ -181,7 +170,7 @@ fn radius_uniform<V: Lanes>(w: V::Bits) -> V {
 
 /// The two radii `(r₁, r₂)` of words `a, b, c` (the module doc).
 #[inline(always)]
-pub fn radii<V: Lanes>(a: V::Bits, b: V::Bits, c: V::Bits) -> (V, V) {
+pub(crate) fn radii<V: Lanes>(a: V::Bits, b: V::Bits, c: V::Bits) -> (V, V) {
     let r2 = neg_two_ln(radius_uniform::<V>(a) * radius_uniform::<V>(c));
     // (1 + k·2⁻²³) − (1 − 2⁻²⁴) = (k + ½)·2⁻²³, exactly.
     let v = V::one_plus_top_bytes(a, c, b) - V::splat(1.0 - TWO_POW_M24);

@@ -21,16 +21,15 @@
 //! bit for bit where the build has FMA.
 //!
 //! The rational replaced Giles' `erfinv` central branch, which needed a log
-//! per output (stream version 2): `trunc_normal_f32/simd/1048576` went from
-//! 12% to 42–46% of `rng_u32/simd/1048576` on an AVX-512 Xeon (four criterion
-//! runs), above the normal's 39–40%.
+//! per output (stream version 2): `trunc_normal_f32/simd/1048576` rose from
+//! 12% to 42% of `rng_u32/simd/1048576` on an AVX-512 Xeon.
 use super::{SampleError, Transform, check_finite, check_std};
 use crate::simd::Lanes;
 
 /// Std of N(0, 1) truncated to [−2, 2].
-pub const TRUNC_STD_2: f64 = 0.879_625_661_034_239_8;
+pub(crate) const TRUNC_STD_2: f64 = 0.879_625_661_034_239_8;
 /// erf(√2) = Φ(2) − Φ(−2).
-pub const ERF_SQRT2: f64 = 0.954_499_736_103_641_6;
+pub(crate) const ERF_SQRT2: f64 = 0.954_499_736_103_641_6;
 
 /// Truncated normal with final std `std`, cut at ±2σ'.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,7 +72,7 @@ const Q: [f32; 5] = [1.0, 60.755_062, 1_010.563_7, 4_676.157, 3_977.981_7];
 
 /// Φ⁻¹(½ + q) for |q| ≤ h (the module doc's rational function).
 #[inline(always)]
-pub fn probit_central<V: Lanes>(q: V) -> V {
+pub(crate) fn probit_central<V: Lanes>(q: V) -> V {
     let x = (-q).mul_add(q, V::splat((H * H) as f32));
     let mut p = V::splat(P[4]);
     let mut d = V::splat(Q[4]);
@@ -86,7 +85,7 @@ pub fn probit_central<V: Lanes>(q: V) -> V {
 
 /// The `q` of word `w`: midpoints of a 2²⁴ grid on (−h, h).
 #[inline(always)]
-pub fn centred_uniform<V: Lanes>(w: V::Bits) -> V {
+pub(crate) fn centred_uniform<V: Lanes>(w: V::Bits) -> V {
     const STEP: f64 = 2.0 * H / (1u64 << 24) as f64;
     V::from_low_bits(w, 24).mul_add(V::splat(STEP as f32), V::splat((0.5 * STEP - H) as f32))
 }

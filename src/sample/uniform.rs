@@ -62,7 +62,7 @@ impl Uniform {
 }
 
 /// The largest `f32` below a finite `x`.
-pub fn next_down(x: f32) -> f32 {
+pub(crate) fn next_down(x: f32) -> f32 {
     if x == 0.0 {
         -f32::from_bits(1)
     } else if x > 0.0 {

@@ -8,89 +8,16 @@
 //! W_l ← W_l − η·∂W_l,   b_l ← b_l − η·∂b_l
 //! ```
 //!
-//! `W_l` is `fan_in × fan_out`, row-major. The arithmetic goes through an
-//! [`Arith`]: [`Naive`] runs the triple-loop GEMM, `f32::exp` and the
-//! textbook activations; [`Fast`] runs the blocked GEMM on this thread, the
-//! SIMD activations and a softmax whose exponentials are SIMD. Everything
-//! else (biases, the SGD step, the column sums) is the same code for both.
+//! `W_l` is `fan_in × fan_out`, row-major. The GEMMs, activations and the
+//! softmax's exponentials go through the run's [`Backend`]; everything else
+//! (biases, the SGD step, the column sums) is the same code for both.
 #![forbid(unsafe_code)]
 
-use crate::activation::{self, Activation};
-use crate::gemm::{self, MatMut, MatRef};
-use crate::sample::Path;
-use wide::f32x16;
+use crate::activation::Activation;
+use crate::backend::Backend;
+use crate::gemm::{MatMut, MatRef};
 
 const SHAPES_OK: &str = "shapes are set by the network";
-
-/// The arithmetic of one run.
-pub trait Arith: Sync {
-    /// The sampler path of the initial weights.
-    fn init_path(&self) -> Path;
-    /// `C ← A·B + β·C`.
-    fn matmul(&self, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut);
-    /// `h ← f(z)` and, in place, `z ← f′(z)`.
-    fn activate(&self, act: Activation, z: &mut [f32], h: &mut [f32]);
-    /// `e[i] ← exp(e[i])`.
-    fn exp_in_place(&self, e: &mut [f32]);
-}
-
-/// The scalar references.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Naive;
-
-/// Blocked GEMM, SIMD activations and exponentials.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Fast;
-
-impl Arith for Naive {
-    fn init_path(&self) -> Path {
-        Path::Scalar
-    }
-    fn matmul(&self, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) {
-        gemm::naive::sgemm(1.0, a, b, beta, c).expect(SHAPES_OK);
-    }
-    fn activate(&self, act: Activation, z: &mut [f32], h: &mut [f32]) {
-        for (zi, hi) in z.iter_mut().zip(h.iter_mut()) {
-            *hi = act.naive(*zi);
-            *zi = act.naive_derivative(*zi);
-        }
-    }
-    fn exp_in_place(&self, e: &mut [f32]) {
-        e.iter_mut().for_each(|v| *v = v.exp());
-    }
-}
-
-impl Arith for Fast {
-    fn init_path(&self) -> Path {
-        Path::SimdPar
-    }
-    fn matmul(&self, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) {
-        gemm::sgemm(1.0, a, b, beta, c).expect(SHAPES_OK);
-    }
-    fn activate(&self, act: Activation, z: &mut [f32], h: &mut [f32]) {
-        let f = |zv: f32x16| {
-            let y = act.eval(zv);
-            (y, act.derivative_from(zv, y))
-        };
-        let mut zc = z.chunks_exact_mut(16);
-        let mut hc = h.chunks_exact_mut(16);
-        for (zs, hs) in (&mut zc).zip(&mut hc) {
-            let (y, d) = f(f32x16::from(&*zs));
-            hs.copy_from_slice(y.as_array());
-            zs.copy_from_slice(d.as_array());
-        }
-        let (zr, hr) = (zc.into_remainder(), hc.into_remainder());
-        if !zr.is_empty() {
-            let (y, d) = f(activation::padded(zr));
-            let n = zr.len();
-            hr.copy_from_slice(&y.as_array()[..n]);
-            zr.copy_from_slice(&d.as_array()[..n]);
-        }
-    }
-    fn exp_in_place(&self, e: &mut [f32]) {
-        activation::exp_simd_in_place(e)
-    }
-}
 
 /// The parameters: `W_l` (`sizes[l] × sizes[l+1]`) and `b_l` for each layer.
 #[derive(Clone, Debug, PartialEq)]
@@ -156,14 +83,7 @@ impl Mlp {
     }
 
     /// Forward pass of `rows` inputs `x`; the logits are `ws.h[L−1]`.
-    fn forward<K: Arith>(
-        &self,
-        x: &[f32],
-        rows: usize,
-        act: Activation,
-        k: &K,
-        ws: &mut Workspace,
-    ) {
+    fn forward(&self, x: &[f32], rows: usize, act: Activation, k: Backend, ws: &mut Workspace) {
         ws.fit(&self.sizes, rows);
         let layers = self.layers();
         for l in 0..layers {
@@ -175,6 +95,7 @@ impl Mlp {
                 row.copy_from_slice(&self.b[l]);
             }
             k.matmul(
+                1.0,
                 MatRef::row_major(input, rows, fan_in).expect(SHAPES_OK),
                 MatRef::row_major(&self.w[l], fan_in, fan_out).expect(SHAPES_OK),
                 1.0,
@@ -189,25 +110,26 @@ impl Mlp {
     }
 
     /// The logits of `rows` inputs (row-major `rows × classes`).
-    pub fn logits<K: Arith>(&self, x: &[f32], rows: usize, act: Activation, k: &K) -> Vec<f32> {
+    pub fn logits(&self, x: &[f32], rows: usize, act: Activation, k: Backend) -> Vec<f32> {
         let mut ws = Workspace::default();
         self.forward(x, rows, act, k, &mut ws);
         ws.h.pop().expect("at least one layer")
     }
 
     /// The mean cross-entropy of `rows` inputs with labels `y`.
-    pub fn loss<K: Arith>(&self, x: &[f32], y: &[u8], act: Activation, k: &K) -> f32 {
+    #[cfg(test)]
+    pub fn loss(&self, x: &[f32], y: &[u8], act: Activation, k: Backend) -> f32 {
         let mut z = self.logits(x, y.len(), act, k);
         softmax_ce(&mut z, y, *self.sizes.last().expect("sizes"), k)
     }
 
     /// Loss and gradients on the batch `x`, `y` (`y.len()` rows).
-    pub fn gradients<K: Arith>(
+    pub fn gradients(
         &self,
         x: &[f32],
         y: &[u8],
         act: Activation,
-        k: &K,
+        k: Backend,
         ws: &mut Workspace,
         grads: &mut Grads,
     ) -> f32 {
@@ -224,6 +146,7 @@ impl Mlp {
             let input = if l == 0 { x } else { &below[l - 1][..] };
             let dv = MatRef::row_major(delta, rows, fan_out).expect(SHAPES_OK);
             k.matmul(
+                1.0,
                 MatRef::row_major(input, rows, fan_in).expect(SHAPES_OK).t(),
                 dv,
                 0.0,
@@ -233,6 +156,7 @@ impl Mlp {
             if l > 0 {
                 let g = &mut ws.g[..rows * fan_in];
                 k.matmul(
+                    1.0,
                     dv,
                     MatRef::row_major(&self.w[l], fan_in, fan_out)
                         .expect(SHAPES_OK)
@@ -266,7 +190,7 @@ impl Mlp {
     }
 
     /// The fraction of rows whose largest logit is their label.
-    pub fn accuracy<K: Arith>(&self, x: &[f32], y: &[u8], act: Activation, k: &K) -> f64 {
+    pub fn accuracy(&self, x: &[f32], y: &[u8], act: Activation, k: Backend) -> f64 {
         if y.is_empty() {
             return 0.0;
         }
@@ -305,7 +229,7 @@ fn column_sums(m: &[f32], cols: usize, out: &mut [f32]) {
 /// Mean softmax cross-entropy of the logits `z` (rows of `classes`) against
 /// `y`; `z` becomes ∂loss/∂z = (softmax − onehot)/rows. Each row is shifted by
 /// its maximum first, so no exponential overflows.
-pub fn softmax_ce<K: Arith>(z: &mut [f32], y: &[u8], classes: usize, k: &K) -> f32 {
+pub fn softmax_ce(z: &mut [f32], y: &[u8], classes: usize, k: Backend) -> f32 {
     let rows = y.len();
     let mut log_p = 0f64;
     for (row, &label) in z.chunks_exact_mut(classes).zip(y) {

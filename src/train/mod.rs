@@ -5,44 +5,40 @@
 //!
 //! - **Network.** `n₀ → 100 → 100 → 100 → 100 → 10`: five affine layers with
 //!   biases, the activation (ReLU) on the four hidden ones, softmax with mean
-//!   cross-entropy ([`mlp`]). Each `W` (fan_in × fan_out) comes from the
+//!   cross-entropy (`mlp`). Each `W` (fan_in × fan_out) comes from the
 //!   initializer, on stream `(seed, l)` for layer `l`; biases start at zero.
 //! - **Training.** Plain SGD, learning rate 0.01, batch 128, 2000 steps. Step
 //!   `t` draws 128 training rows uniformly with replacement from the run's
 //!   seed (the same rows for every initializer). `loss[t]` is the batch loss
 //!   before update `t`.
 //! - **Data.** The embedded UCI digits (8×8) or MNIST from its IDX files
-//!   ([`data`], [`idx`]).
+//!   ([`crate::data`]).
 //!
 //! Saito's result, which the digits reproduce: with std = 0.01 each ReLU layer
 //! shrinks the signal 14-fold (√(fan_in·σ²/2) = √(100·0.01²/2)), the
 //! gradients with it, and the loss stays at ln 10; LeCun's 1/√fan_in (Saito's
 //! "Xavier") learns; He learns fastest.
 //!
-//! Each initializer's run is independent and single-threaded; runs go over
-//! the rayon pool, so the curves are the same for any thread count.
+//! Each initializer's run is independent; runs go over the rayon pool, and
+//! the fast backend's GEMM gives the same bytes on any number of threads, so
+//! the curves are the same for any thread count.
 #![forbid(unsafe_code)]
 
-pub mod data;
-pub mod idx;
-pub mod mlp;
+pub(crate) mod mlp;
 
 use crate::activation::Activation;
-use crate::experiment::InitSpec;
-use crate::init::{Fans, Init, InitError};
-use crate::network::lsuv::LsuvConfig;
+use crate::backend::Backend;
+use crate::data::{Dataset, Split};
+use crate::init::{Fans, Init, InitError, InitSpec};
+use crate::network::lsuv::{self, LsuvConfig};
 use crate::rng::StreamKey;
-use data::{Dataset, Split};
-use mlp::{Arith, Mlp, Workspace};
+use mlp::{Mlp, Workspace};
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The stream of the batch indices (weights use streams 1..=layers).
-pub const BATCH_STREAM: u64 = 1 << 32;
-
-/// The default seed.
-pub const DEFAULT_SEED: u64 = 20_250_506;
+pub(crate) const BATCH_STREAM: u64 = 1 << 32;
 
 /// The initializers Saito compares: std = 0.01, "Xavier" (1/√fan_in, which is
 /// LeCun's), He.
@@ -77,7 +73,7 @@ impl Default for TrainConfig {
             steps: 2000,
             batch: 128,
             lr: 0.01,
-            seed: DEFAULT_SEED,
+            seed: crate::DEFAULT_SEED,
         }
     }
 }
@@ -220,28 +216,48 @@ impl TrainRun {
     }
 }
 
+/// The verdict of each run: "does not learn", or "learns", and "learns fastest"
+/// for the learner with the lowest final loss.
+pub fn verdicts(runs: &[TrainRun], classes: usize) -> Vec<String> {
+    let best = runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.learns(classes))
+        .min_by(|a, b| {
+            let l = |r: &TrainRun| r.final_loss().unwrap_or(f64::INFINITY);
+            l(a.1).total_cmp(&l(b.1))
+        })
+        .map(|(i, _)| i);
+    runs.iter()
+        .enumerate()
+        .map(
+            |(i, r)| match (r.diverged_at, r.learns(classes), Some(i) == best) {
+                (Some(t), ..) => format!("diverges (the loss overflows at step {t})"),
+                (None, false, _) => "does not learn".into(),
+                (None, true, true) => "learns fastest".into(),
+                (None, true, false) => "learns".into(),
+            },
+        )
+        .collect()
+}
+
 /// The initial network for `spec` on `data` (LSUV scales orthogonal weights on
 /// the first batch of training rows).
-pub fn initial_network<K: Arith>(
+pub(crate) fn initial_network(
     cfg: &TrainConfig,
     spec: &InitSpec,
     data: &Dataset,
-    k: &K,
+    k: Backend,
 ) -> Result<Mlp, TrainError> {
     let sizes = cfg.sizes(data);
     let mut net = Mlp::zeros(&sizes);
     let init = match spec {
         InitSpec::Scheme(i) => i.clone(),
-        InitSpec::Lsuv => Init::parse("orthogonal")?,
+        InitSpec::Lsuv => Init::orthogonal(),
     };
     for (l, w) in net.w.iter_mut().enumerate() {
         let fans = Fans::dense(sizes[l], sizes[l + 1])?;
-        init.fill_stream(
-            fans,
-            StreamKey::new(cfg.seed, l as u64 + 1),
-            w,
-            k.init_path(),
-        )?;
+        init.fill_stream(fans, StreamKey::new(cfg.seed, l as u64 + 1), w, k)?;
     }
     if *spec == InitSpec::Lsuv {
         let rows = cfg.batch.min(data.len());
@@ -256,30 +272,27 @@ pub fn initial_network<K: Arith>(
     Ok(net)
 }
 
-/// LSUV on the training network ([`crate::network::lsuv`], its default
-/// settings): layer by layer, the weights are rescaled until the layer's
-/// pre-activations on `x` have variance 1.
-fn lsuv<K: Arith>(net: &mut Mlp, x: &[f32], rows: usize, act: Activation, k: &K) {
-    let cfg = LsuvConfig::default();
+/// LSUV on the training network ([`crate::network::lsuv`]'s rule and
+/// default settings): layer by layer, the weights are rescaled until the
+/// layer's pre-activations on `x` have variance 1.
+fn lsuv(net: &mut Mlp, x: &[f32], rows: usize, act: Activation, k: Backend) {
     for l in 0..net.layers() {
-        let mut used = 0;
-        loop {
-            let mut probe = net.clone();
-            probe.sizes.truncate(l + 2);
-            probe.w.truncate(l + 1);
-            probe.b.truncate(l + 1);
-            let z = probe.logits(x, rows, act, k);
-            let Some(s) = cfg.rescale(crate::stats::mean_std(&z).1.powi(2), used) else {
-                break;
-            };
-            net.w[l].iter_mut().for_each(|w| *w *= s);
-            used += 1;
-        }
+        // The network up to layer l: its output is layer l's pre-activations.
+        let mut probe = net.clone();
+        probe.sizes.truncate(l + 2);
+        probe.w.truncate(l + 1);
+        probe.b.truncate(l + 1);
+        lsuv::fit_layer(LsuvConfig::default(), &mut net.w[l], |w| {
+            probe.w[l].copy_from_slice(w);
+            crate::stats::mean_std(&probe.logits(x, rows, act, k))
+                .1
+                .powi(2)
+        });
     }
 }
 
 /// The batch rows of every step: `steps × batch` indices into `rows` training rows.
-pub fn batch_indices(cfg: &TrainConfig, rows: usize) -> Vec<u32> {
+pub(crate) fn batch_indices(cfg: &TrainConfig, rows: usize) -> Vec<u32> {
     let key = StreamKey::new(cfg.seed, BATCH_STREAM);
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(key.scalar_seed());
     (0..cfg.steps * cfg.batch)
@@ -288,12 +301,12 @@ pub fn batch_indices(cfg: &TrainConfig, rows: usize) -> Vec<u32> {
 }
 
 /// Trains from `spec`; `done` counts finished steps (for a progress bar).
-pub fn train_one<K: Arith>(
+pub(crate) fn train_one(
     cfg: &TrainConfig,
     spec: &InitSpec,
     split: &Split,
     indices: &[u32],
-    k: &K,
+    k: Backend,
     done: &AtomicUsize,
 ) -> Result<TrainRun, TrainError> {
     let data = &split.train;
@@ -333,11 +346,11 @@ pub fn train_one<K: Arith>(
 }
 
 /// Trains from every initializer of `specs` (in parallel); runs in `specs`' order.
-pub fn train<K: Arith>(
+pub fn train(
     cfg: &TrainConfig,
     specs: &[InitSpec],
     split: &Split,
-    k: &K,
+    k: Backend,
     done: &AtomicUsize,
 ) -> Result<Vec<TrainRun>, TrainError> {
     cfg.validate()?;

@@ -1,9 +1,11 @@
 //! The experiment against theory, the two paths against each other, thread determinism,
 //! and a finite-difference check of the backward pass.
-use weightinit::activation::Activation;
-use weightinit::experiment::{self, ExperimentConfig, InitSpec};
-use weightinit::init::Init;
-use weightinit::network::{self, Fast, Kernels, LayerStats, Naive, NetConfig, Weights};
+use crate::activation::Activation;
+use crate::backend::Backend;
+use crate::experiment::{self, ExperimentConfig};
+use crate::init::Init;
+use crate::init::InitSpec;
+use crate::network::{self, LayerStats, NetConfig, Weights};
 
 fn cfg(seed: u64) -> NetConfig {
     NetConfig {
@@ -12,7 +14,7 @@ fn cfg(seed: u64) -> NetConfig {
     }
 }
 
-fn layers<K: Kernels>(init: &str, act: Activation, net: &NetConfig, k: &K) -> Vec<LayerStats> {
+fn layers(init: &str, act: Activation, net: &NetConfig, k: Backend) -> Vec<LayerStats> {
     let x = network::input(net, k);
     let w = network::init_weights(net, &Init::parse(init).unwrap(), k).unwrap();
     network::run(net, &x, &w, act, k)
@@ -22,7 +24,10 @@ fn layers<K: Kernels>(init: &str, act: Activation, net: &NetConfig, k: &K) -> Ve
 fn mean_std_over_seeds(init: &str, act: Activation, seeds: u64) -> Vec<f64> {
     let mut acc = vec![0.0; 5];
     for s in 0..seeds {
-        for (a, l) in acc.iter_mut().zip(layers(init, act, &cfg(1000 + s), &Fast)) {
+        for (a, l) in acc
+            .iter_mut()
+            .zip(layers(init, act, &cfg(1000 + s), Backend::Fast))
+        {
             *a += l.activations.std / seeds as f64;
         }
     }
@@ -39,7 +44,7 @@ fn layer1_preactivation_variance_is_fan_in_times_weight_variance() {
         "lecun_truncated_normal",
         "normal:1",
     ] {
-        let l = &layers(init, Activation::Tanh, &cfg(1), &Fast)[0];
+        let l = &layers(init, Activation::Tanh, &cfg(1), Backend::Fast)[0];
         let want = 100.0 * l.weight_std.powi(2);
         assert!(
             (l.preact_std.powi(2) / want - 1.0).abs() < 0.03,
@@ -53,7 +58,7 @@ fn layer1_preactivation_variance_is_fan_in_times_weight_variance() {
 fn std1_sigmoid_saturates() {
     // Layer-1 std ≈ 0.46 and ≥ 60% of values within 0.05 of 0 or 1 (20 bins of width 0.05).
     let net = NetConfig { bins: 20, ..cfg(1) };
-    let ls = layers("normal:1", Activation::Sigmoid, &net, &Fast);
+    let ls = layers("normal:1", Activation::Sigmoid, &net, Backend::Fast);
     assert!(
         (ls[0].activations.std - 0.46).abs() < 0.02,
         "{}",
@@ -68,7 +73,7 @@ fn std1_sigmoid_saturates() {
 
 #[test]
 fn small_normal_sigmoid_collapses_and_gradients_vanish() {
-    let ls = layers("normal:0.01", Activation::Sigmoid, &cfg(1), &Fast);
+    let ls = layers("normal:0.01", Activation::Sigmoid, &cfg(1), Backend::Fast);
     for l in &ls {
         assert!(
             l.activations.std < 0.03,
@@ -146,15 +151,15 @@ fn tv(a: &LayerStats, b: &LayerStats) -> f64 {
 fn fast_and_naive_kernels_agree_on_the_same_weights() {
     // Same X and W through both kernel sets: differences are rounding only.
     let net = cfg(3);
-    let x = network::input(&net, &Fast);
+    let x = network::input(&net, Backend::Fast);
     for init in InitSpec::default_grid() {
         let InitSpec::Scheme(init) = init else {
             unreachable!()
         };
-        let w = network::init_weights(&net, &init, &Fast).unwrap();
+        let w = network::init_weights(&net, &init, Backend::Fast).unwrap();
         for act in Activation::ALL {
-            let f = network::run(&net, &x, &w, act, &Fast);
-            let n = network::run(&net, &x, &w, act, &Naive);
+            let f = network::run(&net, &x, &w, act, Backend::Fast);
+            let n = network::run(&net, &x, &w, act, Backend::Naive);
             for (a, b) in f.iter().zip(&n) {
                 let close = |p: f64, q: f64| {
                     (p - q).abs() <= 1e-3 * q.abs().max(1e-30) + 1e-6 * b.activations.std
@@ -191,12 +196,13 @@ fn fast_and_naive_kernels_agree_on_the_same_weights() {
 type Layerwise = (f64, f64, Vec<f64>);
 type Seeded = Vec<Vec<Vec<Layerwise>>>;
 
-fn per_seed(naive: bool, seeds: std::ops::Range<u64>) -> Seeded {
+fn per_seed(backend: Backend, seeds: std::ops::Range<u64>) -> Seeded {
     seeds
         .map(|seed| {
-            let r =
-                experiment::run(&ExperimentConfig::new(cfg(seed), vec![], vec![], naive).unwrap())
-                    .unwrap();
+            let r = experiment::run(
+                &ExperimentConfig::new(cfg(seed), vec![], vec![], backend).unwrap(),
+            )
+            .unwrap();
             r.runs
                 .iter()
                 .map(|run| {
@@ -258,10 +264,10 @@ fn fast_and_naive_paths_agree_within_sampling_noise() {
     // * histograms averaged over the seeds: the TV distance between the paths is at most
     //   0.02 plus twice the TV distance between two halves of the fast path's own seeds
     //   (the noise scale of an average of 3 seeds).
-    let f = per_seed(false, 100..106);
-    let n = per_seed(true, 200..206);
-    let r =
-        experiment::run(&ExperimentConfig::new(cfg(1), vec![], vec![], false).unwrap()).unwrap();
+    let f = per_seed(Backend::Fast, 100..106);
+    let n = per_seed(Backend::Naive, 200..206);
+    let r = experiment::run(&ExperimentConfig::new(cfg(1), vec![], vec![], Backend::Fast).unwrap())
+        .unwrap();
     assert_eq!(r.runs.len(), 24);
     for (ri, run) in r.runs.iter().enumerate() {
         for li in 0..run.layers.len() {
@@ -293,7 +299,7 @@ fn fast_and_naive_paths_agree_within_sampling_noise() {
 
 #[test]
 fn identical_bytes_for_1_and_n_threads() {
-    let ecfg = ExperimentConfig::new(cfg(5), InitSpec::all(), vec![], false).unwrap();
+    let ecfg = ExperimentConfig::new(cfg(5), InitSpec::all(), vec![], Backend::Fast).unwrap();
     let run = |t: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(t)
@@ -339,13 +345,13 @@ fn backward_matches_finite_differences() {
         seed: 9,
     };
     for act in Activation::ALL {
-        let x = network::input(&net, &Naive);
+        let x = network::input(&net, Backend::Naive);
         let w: Weights = network::init_weights(
             &net,
             &Init::parse("xavier_normal")
                 .unwrap()
-                .with_gain(weightinit::init::Gain(1.5)),
-            &Naive,
+                .with_gain(crate::init::Gain(1.5)),
+            Backend::Naive,
         )
         .unwrap();
         let xf: Vec<f64> = x.iter().map(|&v| v as f64).collect();
@@ -353,8 +359,8 @@ fn backward_matches_finite_differences() {
             w.w.iter()
                 .map(|l| l.iter().map(|&v| v as f64).collect())
                 .collect();
-        let (_, g_naive) = network::forward_backward(&net, &x, &w, act, &Naive);
-        let (_, g_fast) = network::forward_backward(&net, &x, &w, act, &Fast);
+        let (_, g_naive) = network::forward_backward(&net, &x, &w, act, Backend::Naive);
+        let (_, g_fast) = network::forward_backward(&net, &x, &w, act, Backend::Fast);
         for l in 0..net.layers {
             for e in 0..16 {
                 let eps = 1e-4;

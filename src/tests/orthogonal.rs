@@ -1,11 +1,12 @@
 //! Orthogonal initialization and LSUV.
-use weightinit::activation::Activation;
-use weightinit::gemm::{MatMut, MatRef, naive};
-use weightinit::network::lsuv::{self, LsuvConfig};
-use weightinit::network::{Fast, Kernels, Naive, NetConfig};
-use weightinit::orthogonal;
-use weightinit::rng::StreamKey;
-use weightinit::sample::Path;
+use crate::activation::Activation;
+use crate::backend::Backend;
+use crate::gemm::{MatMut, MatRef, naive};
+use crate::network::NetConfig;
+use crate::network::lsuv::{self, LsuvConfig};
+use crate::orthogonal;
+use crate::rng::StreamKey;
+use crate::sample::Method;
 
 fn ortho(rows: usize, cols: usize, gain: f32, seed: u64) -> Vec<f32> {
     let mut w = vec![0f32; rows * cols];
@@ -15,7 +16,7 @@ fn ortho(rows: usize, cols: usize, gain: f32, seed: u64) -> Vec<f32> {
         gain,
         StreamKey::new(seed, 1),
         &mut w,
-        Path::SimdPar,
+        Backend::Fast,
     )
     .unwrap();
     w
@@ -30,7 +31,7 @@ fn gram_error(w: &[f32], rows: usize, cols: usize) -> f32 {
         (m, m.t(), rows)
     };
     let mut g = vec![0f32; k * k];
-    naive::sgemm_f64(
+    naive::gemm::<f64>(
         1.0,
         a,
         b,
@@ -75,7 +76,7 @@ fn gain_scales_exactly_and_is_deterministic() {
         .unwrap();
     assert_eq!(pool.install(|| ortho(64, 64, 1.0, 3)), a);
     let mut bad = vec![0f32; 5];
-    assert!(orthogonal::fill(2, 3, 1.0, StreamKey::new(0, 0), &mut bad, Path::Simd).is_err());
+    assert!(orthogonal::fill(2, 3, 1.0, StreamKey::new(0, 0), &mut bad, Backend::Fast).is_err());
 }
 
 #[test]
@@ -95,10 +96,10 @@ fn sign_correction_centres_the_diagonal() {
     assert!((sum / count).abs() < 0.04, "mean diagonal {}", sum / count);
 }
 
-fn preact_vars<K: Kernels>(net: &NetConfig, act: Activation, k: &K) -> Vec<f64> {
+fn preact_vars(net: &NetConfig, act: Activation, k: Backend) -> Vec<f64> {
     let w = lsuv::init(net, act, LsuvConfig::default(), k).unwrap();
-    let x = weightinit::network::input(net, k);
-    weightinit::network::run(net, &x, &w, act, k)
+    let x = crate::network::input(net, k);
+    crate::network::run(net, &x, &w, act, k)
         .iter()
         .map(|l| l.preact_std.powi(2))
         .collect()
@@ -115,7 +116,7 @@ fn lsuv_gives_unit_preactivation_variance() {
             seed: 4,
         };
         for act in Activation::ALL {
-            for v in preact_vars(&net, act, &Fast) {
+            for v in preact_vars(&net, act, Backend::Fast) {
                 assert!(
                     (v - 1.0).abs() < 0.1,
                     "width {width} {}: Var(a) = {v}",
@@ -131,16 +132,20 @@ fn lsuv_gives_unit_preactivation_variance() {
         bins: 10,
         seed: 4,
     };
-    for v in preact_vars(&small, Activation::Tanh, &Naive) {
+    for v in preact_vars(&small, Activation::Tanh, Backend::Naive) {
         assert!((v - 1.0).abs() < 0.1);
     }
 }
 
 /// A row-major m×n matrix of N(0, 1) draws.
 fn gaussian(m: usize, n: usize, seed: u64) -> Vec<f32> {
-    use weightinit::sample::{Dist, Normal};
+    use crate::sample::{Dist, Normal};
     let mut g = vec![0f32; m * n];
-    Dist::Normal(Normal::new(0.0, 1.0).unwrap()).fill(StreamKey::new(seed, 0), &mut g, Path::Simd);
+    Dist::Normal(Normal::new(0.0, 1.0).unwrap()).fill(
+        StreamKey::new(seed, 0),
+        &mut g,
+        Method::Simd,
+    );
     g
 }
 
@@ -205,7 +210,7 @@ fn blocked_qr_is_the_same_for_any_thread_count() {
 fn naive_path_is_orthonormal_too() {
     for (r, c) in [(40, 40), (30, 70), (70, 30)] {
         let mut w = vec![0f32; r * c];
-        orthogonal::fill(r, c, 1.0, StreamKey::new(2, 1), &mut w, Path::Naive).unwrap();
+        orthogonal::fill(r, c, 1.0, StreamKey::new(2, 1), &mut w, Backend::Naive).unwrap();
         assert!(gram_error(&w, r, c) < 1e-5, "{r}x{c}");
     }
 }

@@ -1,4 +1,4 @@
-//! Labelled datasets for [`train`](super): the embedded digits and MNIST.
+//! Labelled data sets for [`train`](crate::train): the embedded digits and MNIST's IDX files.
 //!
 //! Features are row-major `f32` in [0, 1]; labels are class indices.
 //!
@@ -6,17 +6,20 @@
 //! 1998; CC BY 4.0) as scikit-learn ships it (`sklearn/datasets/data/digits.csv.gz`,
 //! unchanged): 1797 rows of 64 pixels in 0..=16, then the label. Features are
 //! pixel/16 in the file's order; the first 1437 rows train and the last 360
-//! test. MNIST comes from its IDX files ([`idx`](super::idx)), pixel/255.
+//! test. MNIST comes from its IDX files ([`idx`]), pixel/255; every size is
+//! checked against the header before anything is allocated.
 #![forbid(unsafe_code)]
+
+pub mod idx;
 
 use std::io::Read;
 
 /// The digits file, as scikit-learn ships it.
 const DIGITS_CSV_GZ: &[u8] = include_bytes!("digits.csv.gz");
 /// Rows of the digits file.
-pub const DIGITS_ROWS: usize = 1797;
+pub(crate) const DIGITS_ROWS: usize = 1797;
 /// Training rows of the digits split (the rest test).
-pub const DIGITS_TRAIN: usize = 1437;
+pub(crate) const DIGITS_TRAIN: usize = 1437;
 
 /// Rows of features with a label each.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,7 +83,7 @@ pub fn digits() -> Split {
 }
 
 /// Parses a gzipped digits CSV: 64 pixels in 0..=16, then a label in 0..=9, per line.
-pub fn parse_digits(gz: &[u8]) -> Result<Dataset, String> {
+pub(crate) fn parse_digits(gz: &[u8]) -> Result<Dataset, String> {
     let mut text = String::new();
     flate2::read::GzDecoder::new(gz)
         .read_to_string(&mut text)

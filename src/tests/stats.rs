@@ -1,14 +1,18 @@
-//! Statistics: SIMD accumulation against the scalar reference, binning edges, 10^8 values,
-//! and the fused epilogue against the three-pass and naive versions.
-use weightinit::activation::Activation;
-use weightinit::network::{epilogue, stats_for};
-use weightinit::rng::StreamKey;
-use weightinit::sample::{Dist, Normal, Path};
-use weightinit::stats::{Binning, Saturation, StatsAcc, Summary};
+//! Statistics: SIMD accumulation against the scalar reference, binning edges, 10^8 values
+//! and the summary of a small spread about a large mean.
+use crate::activation::Activation;
+use crate::network::stats_for;
+use crate::rng::StreamKey;
+use crate::sample::{Dist, Method, Normal};
+use crate::stats::{Binning, Saturation, StatsAcc, Summary};
 
 fn data(n: usize) -> Vec<f32> {
     let mut v = vec![0f32; n];
-    Dist::Normal(Normal::new(0.3, 0.6).unwrap()).fill(StreamKey::new(3, 0), &mut v, Path::SimdPar);
+    Dist::Normal(Normal::new(0.3, 0.6).unwrap()).fill(
+        StreamKey::new(3, 0),
+        &mut v,
+        Method::SimdPar,
+    );
     v.extend([0.0, 1.0, -0.0, 2.0, -1.0, f32::NAN, 0.5, 1.0]);
     v
 }
@@ -36,7 +40,7 @@ fn simd_accumulation_matches_scalar() {
     a.extend_scalar(&finite);
     b.extend_simd(&finite);
     let (a, b) = (a.finish(), b.finish());
-    let (m, s) = weightinit::stats::mean_std(&finite);
+    let (m, s) = crate::stats::mean_std(&finite);
     assert!((a.mean - m).abs() < 1e-9 && (a.std - s).abs() < 1e-9);
     assert!((b.mean - m).abs() < 1e-6 && (b.std - s).abs() < 1e-6 * s);
     assert_eq!((a.min, a.max), (b.min, b.max));
@@ -114,46 +118,6 @@ fn moments_of_1e8_values() {
 }
 
 #[test]
-fn fused_epilogue_matches_unfused_and_naive() {
-    let n = 64 * 100 + 7;
-    let mut x = vec![0f32; n];
-    Dist::Normal(Normal::new(0.0, 2.0).unwrap()).fill(StreamKey::new(8, 0), &mut x, Path::Simd);
-    for act in Activation::ALL {
-        let (mut a1, mut a2, mut a3) = (x.clone(), x.clone(), x.clone());
-        let (mut d1, mut d2, mut d3) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
-        let (mut s1, mut s2, mut s3) = (stats_for(act, 30), stats_for(act, 30), stats_for(act, 30));
-        epilogue::fused(act, &mut a1, &mut d1, &mut s1);
-        epilogue::unfused(act, &mut a2, &mut d2, &mut s2);
-        epilogue::naive(act, &mut a3, &mut d3, &mut s3);
-        assert_eq!(a1, a2, "{}: same activations", act.name());
-        assert_eq!(d1, d2, "{}: same derivatives", act.name());
-        let (f, u, r) = (s1.finish(), s2.finish(), s3.finish());
-        assert_eq!(f.histogram, u.histogram);
-        assert!((f.mean - u.mean).abs() < 1e-7 && (f.std - u.std).abs() < 1e-7);
-        // Against the textbook scalar path: values within 4e-7, so moments agree closely
-        // and at most a few values change bins.
-        assert!(
-            a1.iter()
-                .zip(&a3)
-                .all(|(p, q)| (p - q).abs() <= 4e-7 * q.abs().max(1.0))
-        );
-        assert!(d1.iter().zip(&d3).all(|(p, q)| (p - q).abs() <= 1e-6));
-        assert!((f.mean - r.mean).abs() < 1e-6 && (f.std - r.std).abs() < 1e-6);
-        let moved: u64 = f
-            .histogram
-            .counts
-            .iter()
-            .zip(&r.histogram.counts)
-            .map(|(a, b)| a.abs_diff(*b))
-            .sum();
-        assert!(moved <= 4, "{}: {moved} values changed bins", act.name());
-        let (pm, pv) = s1.preact_mean_var();
-        let (qm, qv) = s3.preact_mean_var();
-        assert!((pm - qm).abs() < 1e-6 && (pv - qv).abs() < 1e-5 * qv);
-    }
-}
-
-#[test]
 fn summary_keeps_a_small_spread_about_a_large_mean() {
     // n = 10⁶ values 1000 + 0.01·z (z ~ N(0, 1), seed 21): Σx²/n − mean² would
     // cancel to noise here (f32 lane sums of x² ≈ 10⁶ carry errors far above
@@ -164,7 +128,7 @@ fn summary_keeps_a_small_spread_about_a_large_mean() {
     Dist::Normal(Normal::new(1000.0, 0.01).unwrap()).fill(
         StreamKey::new(21, 0),
         &mut x,
-        Path::Simd,
+        Method::Simd,
     );
     let mean = x.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
     let std = (x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n as f64).sqrt();

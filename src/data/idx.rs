@@ -14,7 +14,7 @@
 //! standard names, plain or with `.gz`.
 #![forbid(unsafe_code)]
 
-use super::data::{Dataset, Split};
+use super::{Dataset, Split};
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
@@ -188,7 +188,7 @@ fn take(r: &mut dyn Read, n: u64, path: &Path) -> Result<Vec<u8>, IdxError> {
 
 /// An IDX array of unsigned bytes: its dimensions and its data.
 #[derive(Clone, Debug, PartialEq)]
-pub struct IdxArray {
+pub(crate) struct IdxArray {
     /// The dimensions.
     pub dims: Vec<usize>,
     /// The values, row-major.
@@ -196,7 +196,7 @@ pub struct IdxArray {
 }
 
 /// Reads an IDX file of unsigned bytes with `ndims` dimensions.
-pub fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
+pub(crate) fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
     let p = || path.to_path_buf();
     let mut r = open(path)?;
     let head = take(&mut r, 4, path)?;
@@ -260,7 +260,7 @@ pub fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
 }
 
 /// Images and labels as a dataset: features pixel/255, labels checked to be digits.
-pub fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, IdxError> {
+pub(crate) fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, IdxError> {
     let im = read(images, 3)?;
     let lb = read(labels, 1)?;
     if im.dims[0] != lb.dims[0] {

@@ -1,5 +1,5 @@
 //! Activations: accuracy against f64, special values, ranges, monotonicity, derivatives.
-use weightinit::activation::Activation;
+use crate::activation::Activation;
 
 fn sweep() -> Vec<f32> {
     // 10^6 points evenly over [−100, 100], plus special and edge values.
@@ -162,7 +162,7 @@ fn derivatives_match_f64() {
 fn exp_relative_error_and_special_values() {
     // 2·10⁶ points over [−87, 88]: relative error ≤ 2.5e-7 (about two f32 ulp),
     // the same on the SIMD and the scalar twin.
-    use weightinit::activation::exp;
+    use crate::activation::exp;
     use wide::f32x16;
     let xs: Vec<f32> = (0..2_000_000)
         .map(|i| -87.0 + 175.0 * i as f32 / 2e6)
@@ -190,7 +190,7 @@ fn streaming_stores_write_the_same_bytes() {
     // unaligned head; offset 3 makes the head non-empty. Compared bit for bit
     // with the scalar twin, plus NaN and infinities inside the streamed part; the
     // copy through the same loop gives back the input.
-    use weightinit::activation::STREAM_MIN;
+    use crate::activation::STREAM_MIN;
     let n = STREAM_MIN + 37;
     let mut x: Vec<f32> = (0..n)
         .map(|i| ((i * 7919) % 20_000) as f32 / 500.0 - 20.0)
@@ -206,9 +206,9 @@ fn streaming_stores_write_the_same_bytes() {
         let mut par = vec![0f32; n];
         act.apply_simd_par(&x, &mut par);
         let mut copy = vec![0f32; n + 3];
-        weightinit::activation::copy_simd(&x, &mut copy[3..]);
+        crate::activation::copy_simd(&x, &mut copy[3..]);
         let mut copy_par = vec![0f32; n];
-        weightinit::activation::copy_simd_par(&x, &mut copy_par);
+        crate::activation::copy_simd_par(&x, &mut copy_par);
         let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
         assert!(
             bits(&copy[3..]) == bits(&x) && bits(&copy_par) == bits(&x),

@@ -1,10 +1,9 @@
 //! GEMM against the naive reference: shapes, layouts, α/β, sentinels, threads, bad views.
-mod common;
 
+use crate::gemm::archparams::{KC, MC, MR, NC, NR, nc_step};
+use crate::gemm::{self, GemmError, MatMut, MatRef, naive};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use weightinit::gemm::archparams::{KC, MC, MR, NC, NR, nc_step};
-use weightinit::gemm::{self, GemmError, MatMut, MatRef, naive};
 
 /// A matrix stored with `pad` extra floats between rows/columns, in one of four layouts.
 struct Stored {
@@ -93,7 +92,7 @@ fn check(f: Gemm, name: &str, case: &Case) {
     let br = MatRef::new(&b.data, b.rows, b.cols, b.rs, b.cs).unwrap();
     {
         let mut wm = MatMut::new(&mut want.data, m, n, want.rs, want.cs).unwrap();
-        naive::sgemm_f64(alpha, ar, br, beta, &mut wm).unwrap();
+        naive::gemm::<f64>(alpha, ar, br, beta, &mut wm).unwrap();
     }
     {
         let mut cm = MatMut::new(&mut c.data, m, n, c.rs, c.cs).unwrap();
@@ -201,7 +200,7 @@ fn random_floats_within_k_eps_bound() {
         &mut MatMut::row_major(&mut c, m, n).unwrap(),
     )
     .unwrap();
-    naive::sgemm_f64(
+    naive::gemm::<f64>(
         1.0,
         ar,
         br,
@@ -385,9 +384,9 @@ fn bad_views_are_errors() {
 
 #[test]
 fn b_panels_and_tail_cover_every_column_once() {
-    use weightinit::gemm::archparams::{LANES, NR, PACK_A_MIN_N};
-    use weightinit::gemm::dot::DOT_COLS;
-    use weightinit::gemm::packing::{BLayout, DOT_MIN_K, b_panel, b_panels};
+    use crate::gemm::archparams::{LANES, NR, PACK_A_MIN_N};
+    use crate::gemm::dot::DOT_COLS;
+    use crate::gemm::packing::{BLayout, DOT_MIN_K, b_panel, b_panels};
     for nc in 1..=4 * NR + 3 {
         let layout = BLayout::new(nc, nc, DOT_MIN_K, true);
         let rest = nc % LANES;
@@ -468,7 +467,7 @@ fn narrow_panels_take_tall_tiles_at_every_height() {
 fn tile_set_follows_the_build() {
     // `.ci/run` also runs these tests with `--cfg weightinit_avx512_tile`; this
     // fails if that flag stopped selecting the AVX-512 tile set.
-    use weightinit::gemm::archparams::{LANES, MR, MR_TALL, NV};
+    use crate::gemm::archparams::{LANES, MR, MR_TALL, NV};
     if cfg!(any(target_feature = "avx512f", weightinit_avx512_tile)) {
         assert_eq!((MR, MR_TALL, NV, LANES), (8, 8, 3, 16));
     } else {
@@ -481,7 +480,7 @@ fn tile_set_follows_the_build() {
 /// (1000 sets of four vectors, seed 11).
 #[test]
 fn sum4_matches_lane_by_lane_sums() {
-    use weightinit::simd::Lanes;
+    use crate::simd::Lanes;
     fn check<V: Lanes>(rng: &mut Xoshiro256PlusPlus, ints: bool) {
         for _ in 0..1000 {
             let vals: Vec<f32> = (0..4 * V::N)

@@ -1,9 +1,9 @@
 //! Value stability of the generator: lanes against rand_xoshiro and the reference C outputs.
-use rand::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
-use weightinit::rng::{
+use crate::rng::{
     BlockRng, LANES, ScalarXoshiro, SimdXoshiro, StreamKey, block_words, xoshiro_next,
 };
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 #[test]
 fn scalar_step_matches_reference_c_outputs() {

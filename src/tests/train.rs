@@ -1,14 +1,15 @@
 //! Training: gradients against finite differences, the fast path against the
 //! naive one, thread-count determinism, Saito's outcome over seeds, the
 //! embedded digits and MNIST's IDX files.
+use crate::activation::Activation;
+use crate::backend::Backend;
+use crate::data::idx::{self, IdxError};
+use crate::data::{self, Dataset, Split};
+use crate::init::InitSpec;
+use crate::train::mlp::{Mlp, Workspace};
+use crate::train::{self, TrainConfig, TrainRun};
 use std::io::Write;
 use std::sync::atomic::AtomicUsize;
-use weightinit::activation::Activation;
-use weightinit::experiment::InitSpec;
-use weightinit::train::data::{self, Dataset, Split};
-use weightinit::train::idx::{self, IdxError};
-use weightinit::train::mlp::{Fast, Mlp, Naive, Workspace};
-use weightinit::train::{self, TrainConfig, TrainRun};
 
 fn specs(names: &[&str]) -> Vec<InitSpec> {
     names.iter().map(|n| InitSpec::parse(n).unwrap()).collect()
@@ -18,9 +19,9 @@ fn run(cfg: &TrainConfig, names: &[&str], fast: bool) -> Vec<TrainRun> {
     let split = data::digits();
     let done = AtomicUsize::new(0);
     if fast {
-        train::train(cfg, &specs(names), &split, &Fast, &done).unwrap()
+        train::train(cfg, &specs(names), &split, Backend::Fast, &done).unwrap()
     } else {
-        train::train(cfg, &specs(names), &split, &Naive, &done).unwrap()
+        train::train(cfg, &specs(names), &split, Backend::Naive, &done).unwrap()
     }
 }
 
@@ -75,10 +76,24 @@ fn backward_matches_finite_differences() {
     for act in [Activation::Tanh, Activation::Sigmoid, Activation::Relu] {
         let (net, x, y) = small();
         let mut g = net.zero_grads();
-        net.gradients(&x, &y, act, &Naive, &mut Workspace::default(), &mut g);
+        net.gradients(
+            &x,
+            &y,
+            act,
+            Backend::Naive,
+            &mut Workspace::default(),
+            &mut g,
+        );
         // The fast path's gradients agree with these within 1e-5 (relative to max(1, |g|)).
         let mut gf = net.zero_grads();
-        net.gradients(&x, &y, act, &Fast, &mut Workspace::default(), &mut gf);
+        net.gradients(
+            &x,
+            &y,
+            act,
+            Backend::Fast,
+            &mut Workspace::default(),
+            &mut gf,
+        );
         let pairs = g.w.iter().chain(&g.b).zip(gf.w.iter().chain(&gf.b));
         for (a, b) in pairs.flat_map(|(a, b)| a.iter().zip(b)) {
             assert!(
@@ -104,7 +119,7 @@ fn backward_matches_finite_differences() {
                         } else {
                             m.b[l][i] += d;
                         }
-                        m.loss(&x, &y, act, &Naive)
+                        m.loss(&x, &y, act, Backend::Naive)
                     };
                     let numeric = (at(h) - at(-h)) / (2.0 * h);
                     let analytic = if which == 0 { g.w[l][i] } else { g.b[l][i] };
@@ -211,7 +226,7 @@ fn bad_settings_are_named() {
             "NaN",
         ),
     ] {
-        let e = train::train(&cfg, &specs, &d, &Fast, &done).unwrap_err();
+        let e = train::train(&cfg, &specs, &d, Backend::Fast, &done).unwrap_err();
         assert!(e.to_string().contains(want), "{e}");
     }
     let empty = Split {
@@ -224,7 +239,14 @@ fn bad_settings_are_named() {
         },
         test: d.test.clone(),
     };
-    let e = train::train(&TrainConfig::default(), &specs, &empty, &Fast, &done).unwrap_err();
+    let e = train::train(
+        &TrainConfig::default(),
+        &specs,
+        &empty,
+        Backend::Fast,
+        &done,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("training"), "{e}");
 }
 
@@ -349,7 +371,7 @@ fn a_tiny_mnist_trains_end_to_end() {
         ..TrainConfig::default()
     };
     let done = AtomicUsize::new(0);
-    let r = train::train(&cfg, &specs(&["he_normal"]), &s, &Fast, &done).unwrap();
+    let r = train::train(&cfg, &specs(&["he_normal"]), &s, Backend::Fast, &done).unwrap();
     assert_eq!(r[0].loss.len(), 20);
     assert!(r[0].loss.iter().all(|l| l.is_finite()));
     assert_eq!(done.into_inner(), 20);
