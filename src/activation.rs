@@ -260,9 +260,11 @@ impl Activation {
 
     /// In place: `x[i] = f(x[i])`, as [`apply_simd`](Self::apply_simd).
     pub(crate) fn apply_simd_in_place(self, x: &mut [f32]) {
+        // One arm per function, so that each loop is compiled for its own.
         match self {
+            Activation::Sigmoid => map_in_place(x, |v| Activation::Sigmoid.eval(v)),
+            Activation::Tanh => map_in_place(x, |v| Activation::Tanh.eval(v)),
             Activation::Relu => x.iter_mut().for_each(|v| *v = relu(*v)),
-            _ => map_in_place(x, |v| self.eval(v)),
         }
     }
 
@@ -270,31 +272,39 @@ impl Activation {
     /// tail through one zero-padded vector); ReLU by the compiler's loop.
     pub(crate) fn apply_with_derivative(self, z: &mut [f32], h: &mut [f32]) {
         assert_eq!(z.len(), h.len(), "input and output lengths differ");
-        if self == Activation::Relu {
-            for (zi, hi) in z.iter_mut().zip(h.iter_mut()) {
-                *hi = relu(*zi);
-                *zi = self.derivative_from::<f32>(*zi, *hi);
+        match self {
+            Activation::Sigmoid => map_with_derivative(Activation::Sigmoid, z, h),
+            Activation::Tanh => map_with_derivative(Activation::Tanh, z, h),
+            Activation::Relu => {
+                for (zi, hi) in z.iter_mut().zip(h.iter_mut()) {
+                    *hi = relu(*zi);
+                    *zi = self.derivative_from::<f32>(*zi, *hi);
+                }
             }
-            return;
         }
-        let f = |zv: f32x16| {
-            let y = self.eval(zv);
-            (y, self.derivative_from(zv, y))
-        };
-        let mut zc = z.chunks_exact_mut(16);
-        let mut hc = h.chunks_exact_mut(16);
-        for (zs, hs) in (&mut zc).zip(&mut hc) {
-            let (y, d) = f(f32x16::from(&*zs));
-            hs.copy_from_slice(y.as_array());
-            zs.copy_from_slice(d.as_array());
-        }
-        let (zr, hr) = (zc.into_remainder(), hc.into_remainder());
-        if !zr.is_empty() {
-            let (y, d) = f(padded(zr));
-            let n = zr.len();
-            hr.copy_from_slice(&y.as_array()[..n]);
-            zr.copy_from_slice(&d.as_array()[..n]);
-        }
+    }
+}
+
+/// [`Activation::apply_with_derivative`]'s SIMD loop for one function.
+#[inline(always)]
+fn map_with_derivative(act: Activation, z: &mut [f32], h: &mut [f32]) {
+    let f = |zv: f32x16| {
+        let y = act.eval(zv);
+        (y, act.derivative_from(zv, y))
+    };
+    let mut zc = z.chunks_exact_mut(16);
+    let mut hc = h.chunks_exact_mut(16);
+    for (zs, hs) in (&mut zc).zip(&mut hc) {
+        let (y, d) = f(f32x16::from(&*zs));
+        hs.copy_from_slice(y.as_array());
+        zs.copy_from_slice(d.as_array());
+    }
+    let (zr, hr) = (zc.into_remainder(), hc.into_remainder());
+    if !zr.is_empty() {
+        let (y, d) = f(padded(zr));
+        let n = zr.len();
+        hr.copy_from_slice(&y.as_array()[..n]);
+        zr.copy_from_slice(&d.as_array()[..n]);
     }
 }
 
