@@ -116,11 +116,20 @@ fn row<'a>(v: &'a Value, id: &str) -> &'a Value {
 #[test]
 fn a_slower_commit_exits_1_and_names_the_benchmark() {
     let d = scratch_repo("slower");
-    let all = ["--filter", "fixture", "--rounds", "6", "--format", "json"];
+    let all = [
+        "--filter",
+        "fixture",
+        "--rounds",
+        "6",
+        "--max-rounds",
+        "6",
+        "--format",
+        "json",
+    ];
     let o = ab(&d, &[&["HEAD~1", "HEAD"][..], &all].concat());
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let v = json(&o);
-    assert_eq!(v["schema"], 1);
+    assert_eq!(v["schema"], 2);
     assert_eq!(
         (v["base"].as_str(), v["new"].as_str()),
         (Some("HEAD~1"), Some("HEAD"))
@@ -154,6 +163,8 @@ fn a_slower_commit_exits_1_and_names_the_benchmark() {
             "op",
             "--rounds",
             "6",
+            "--max-rounds",
+            "6",
             "--threshold",
             "60",
         ],
@@ -179,7 +190,15 @@ fn the_working_tree_is_the_default_new_side() {
     let o = ab(
         &d,
         &[
-            "HEAD", "--filter", "fixture", "--rounds", "6", "--format", "json",
+            "HEAD",
+            "--filter",
+            "fixture",
+            "--rounds",
+            "6",
+            "--max-rounds",
+            "6",
+            "--format",
+            "json",
         ],
     );
     assert_eq!(o.status.code(), Some(1), "{o:?}");

@@ -751,8 +751,17 @@ fn ab(repo: &Path, cache: &Path, args: &[&str]) -> Output {
     run_env(repo, &a, &[("XDG_CACHE_HOME", cache)], AB_LIMIT)
 }
 
-const AB_ARGS: [&str; 8] = [
-    "HEAD", "HEAD", "--rounds", "6", "--slice", "0.05", "--filter", "op",
+const AB_ARGS: [&str; 10] = [
+    "HEAD",
+    "HEAD",
+    "--rounds",
+    "6",
+    "--max-rounds",
+    "6",
+    "--slice",
+    "0.05",
+    "--filter",
+    "op",
 ];
 
 #[test]
@@ -902,7 +911,17 @@ fn a_signal_ends_ab_and_its_children_and_leaves_no_partial_tree() {
     let cache = d.join("cache");
     for (sig, code) in [("-TERM", 143), ("-INT", 130)] {
         let child = Command::new(env!("CARGO_BIN_EXE_weightinit"))
-            .args(["ab", "HEAD", "HEAD", "--rounds", "6", "--slice", "0.05"])
+            .args([
+                "ab",
+                "HEAD",
+                "HEAD",
+                "--rounds",
+                "6",
+                "--max-rounds",
+                "6",
+                "--slice",
+                "0.05",
+            ])
             .current_dir(&repo)
             .env("XDG_CACHE_HOME", &cache)
             .stdout(Stdio::null())

@@ -22,7 +22,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
-use weightinit::results::paired::{self, AB_SCHEMA, AbReport, PairedRow};
+use weightinit::results::compare::Verdict;
+use weightinit::results::paired::{self, AB_SCHEMA, AbReport, PairedRow, Plan};
 
 /// The default set: one to three key benchmarks of each group, each at most
 /// a few milliseconds per iteration, so that the default run fits a
@@ -47,15 +48,20 @@ pub const DEFAULT_SET: [&str; 13] = [
 const WORKTREE: &str = "worktree";
 
 /// One side of the comparison: a source tree and its built benches.
-struct Side {
+pub(super) struct Side {
     /// The revision as the user gave it, or [`WORKTREE`].
-    label: String,
+    pub(super) label: String,
     /// The source tree.
     dir: PathBuf,
     /// Its own `CARGO_TARGET_DIR`.
     target: PathBuf,
     /// Bench target name → executable.
-    benches: BTreeMap<String, PathBuf>,
+    pub(super) benches: BTreeMap<String, PathBuf>,
+    /// Where criterion keeps this side's slices.
+    criterion: PathBuf,
+    /// Where an exported revision's bench executables are kept once built
+    /// (none for the working tree).
+    bins: Option<PathBuf>,
     /// The commit's cache lock, held while the side is in use.
     _lock: Option<std::fs::File>,
 }
@@ -65,7 +71,7 @@ fn usage(msg: impl std::fmt::Display) -> CliError {
 }
 
 /// Runs git in `dir` and returns its trimmed standard output.
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+pub(super) fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let o = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -78,9 +84,9 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
-/// Exports `rev` into the cache (once; a later run reuses it when its stamp holds).
-fn export(cache: &Cache, root: &Path, rev: &str) -> Result<Side, CliError> {
-    let sha = git(
+/// The commit `rev` names in the repository at `root`.
+pub(super) fn commit_of(root: &Path, rev: &str) -> Result<String, CliError> {
+    git(
         root,
         &[
             "rev-parse",
@@ -89,21 +95,62 @@ fn export(cache: &Cache, root: &Path, rev: &str) -> Result<Side, CliError> {
             &format!("{rev}^{{commit}}"),
         ],
     )
-    .map_err(|_| usage(format!("`{rev}` is not a revision of this repository")))?;
+    .map_err(|_| usage(format!("`{rev}` is not a revision of this repository")))
+}
+
+/// Exports `rev` into the cache (once; a later run reuses it when its stamp holds).
+pub(super) fn export(cache: &Cache, root: &Path, rev: &str) -> Result<Side, CliError> {
+    let sha = commit_of(root, rev)?;
     let lock = cache.lock(&sha)?;
     let dir = cache.tree(root, &sha)?;
+    let target = cache.target_for(&dir);
     Ok(Side {
         label: rev.to_string(),
-        target: cache.target(&sha),
+        criterion: target.join("criterion-ab").join(&sha[..12]),
+        bins: Some(target.join("weightinit-bins").join(&sha)),
+        target,
         dir,
         benches: BTreeMap::new(),
         _lock: Some(lock),
     })
 }
 
+/// The working tree as a side.
+pub(super) fn worktree(root: &Path) -> Side {
+    let target = root.join("target").join("ab").join(WORKTREE);
+    Side {
+        label: WORKTREE.into(),
+        dir: root.to_path_buf(),
+        criterion: target.join("criterion-ab"),
+        bins: None,
+        target,
+        benches: BTreeMap::new(),
+        _lock: None,
+    }
+}
+
 /// Builds a side's benches and records their executables.
-fn build(side: &mut Side, cache: &Cache) -> Result<(), CliError> {
-    eprintln!("ab: building the benchmarks of {}", side.label);
+///
+/// Exported revisions share a target directory per `Cargo.lock` and flags
+/// (their compiled dependencies), where cargo gives every revision's bench
+/// the same file name and may take another tree's build for fresh. So the
+/// tree's files are touched first (its own crate is rebuilt), the build
+/// holds the target's lock, and the executables are copied to the
+/// revision's own `bins` directory, which later runs reuse.
+pub(super) fn build(side: &mut Side, cache: &Cache) -> Result<(), CliError> {
+    if let Some(kept) = side.bins.as_deref().and_then(cache::read_bins) {
+        side.benches = kept;
+        return Ok(());
+    }
+    eprintln!("building the benchmarks of {}", side.label);
+    let _lock = match &side.bins {
+        Some(_) => {
+            cache::touch_tree(&side.dir)
+                .map_err(|e| usage(format!("cannot prepare `{}`: {e}", side.dir.display())))?;
+            Some(cache.lock_target(&side.target)?)
+        }
+        None => None,
+    };
     let (status, out) = cache::output(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .args([
@@ -141,11 +188,19 @@ fn build(side: &mut Side, cache: &Cache) -> Result<(), CliError> {
             status.code().unwrap_or(-1)
         )));
     }
+    if let Some(bins) = &side.bins {
+        side.benches = cache::keep_bins(bins, &side.benches).map_err(|e| {
+            usage(format!(
+                "cannot keep the build in `{}`: {e}",
+                bins.display()
+            ))
+        })?;
+    }
     Ok(())
 }
 
 /// The benchmark IDs of a side's criterion binaries, as (bench target, ID).
-fn list(side: &Side) -> Result<Vec<(String, String)>, CliError> {
+pub(super) fn list(side: &Side) -> Result<Vec<(String, String)>, CliError> {
     let mut ids = Vec::new();
     for (name, exe) in &side.benches {
         let (_, stdout) = cache::output(
@@ -191,7 +246,7 @@ pub fn parse_bencher(stdout: &str, id: &str) -> Option<f64> {
 
 /// One slice: a short criterion run of one benchmark on one side. `None`
 /// where that side has no such benchmark.
-fn slice(side: &Side, bench: &str, id: &str, a: &AbArgs) -> Result<Option<f64>, CliError> {
+fn slice(side: &Side, bench: &str, id: &str, slice_s: f64) -> Result<Option<f64>, CliError> {
     let Some(exe) = side.benches.get(bench) else {
         return Ok(None);
     };
@@ -201,11 +256,11 @@ fn slice(side: &Side, bench: &str, id: &str, a: &AbArgs) -> Result<Option<f64>, 
             .args(["--output-format", "bencher", "--sample-size", "10"])
             .args(["--nresamples", "1000"])
             .arg("--warm-up-time")
-            .arg((a.slice / 2.0).to_string())
+            .arg((slice_s / 2.0).to_string())
             .arg("--measurement-time")
-            .arg(a.slice.to_string())
+            .arg(slice_s.to_string())
             .current_dir(&side.dir)
-            .env("CRITERION_HOME", side.target.join("criterion-ab"))
+            .env("CRITERION_HOME", &side.criterion)
             .stderr(Stdio::null()),
         &format!("benchmark `{}`", printable(id)),
     )?;
@@ -221,7 +276,7 @@ fn slice(side: &Side, bench: &str, id: &str, a: &AbArgs) -> Result<Option<f64>, 
 }
 
 /// Picks the benchmarks to run: those matching `--filter`, or the default set.
-fn select(
+pub(super) fn select(
     listed: Vec<(String, String)>,
     filter: Option<&regex::Regex>,
 ) -> Result<Vec<(String, String)>, CliError> {
@@ -244,128 +299,122 @@ fn select(
     Ok(chosen)
 }
 
-/// Runs the subcommand; `Ok` carries the exit status (1 when anything is slower).
-pub fn run(a: AbArgs) -> Result<u8, CliError> {
-    if a.rounds < paired::MIN_PAIRS {
-        return Err(usage(format!(
-            "--rounds must be at least {} (a 95% interval of the median needs 6 pairs), got {}",
-            paired::MIN_PAIRS,
-            a.rounds
-        )));
-    }
-    // The library names the field; the user typed the flag.
-    paired::check_threshold(a.threshold).map_err(|e| usage(format!("--{e}")))?;
-    if !(a.slice.is_finite() && (0.05..=60.0).contains(&a.slice)) {
-        return Err(usage(format!(
-            "--slice must be between 0.05 and 60 seconds, got {}",
-            a.slice
-        )));
-    }
-    // Compiled before anything is built, so that a bad one costs nothing.
-    let filter = a
-        .filter
-        .as_deref()
-        .map(|f| {
-            regex::Regex::new(f)
-                .map_err(|e| usage(format!("--filter `{f}` is not a valid regex: {e}")))
-        })
-        .transpose()?;
-    let cwd = std::env::current_dir().map_err(|e| usage(format!("no working directory: {e}")))?;
-    let root = PathBuf::from(
-        git(&cwd, &["rev-parse", "--show-toplevel"])
-            .map_err(|e| usage(format!("ab runs inside a git repository: {e}")))?,
-    );
-    super::signals::install();
-    let cache = Cache::open()?;
-    let mut base = export(&cache, &root, &a.base)?;
-    let same = a
-        .new
-        .as_deref()
-        .map(|rev| {
-            git(
-                &root,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    &format!("{rev}^{{commit}}"),
-                ],
-            )
-        })
-        .transpose()
-        .ok()
-        .flatten()
-        .is_some_and(|sha| base.target == cache.target(&sha));
-    let mut new = match &a.new {
-        // One commit on both sides: one export and build serve both (and its lock is held once).
-        Some(rev) if same => Side {
-            label: rev.clone(),
-            dir: base.dir.clone(),
-            target: base.target.clone(),
-            benches: BTreeMap::new(),
-            _lock: None,
-        },
-        Some(rev) => export(&cache, &root, rev)?,
-        None => Side {
-            label: WORKTREE.into(),
-            dir: root.clone(),
-            target: root.join("target").join("ab").join(WORKTREE),
-            benches: BTreeMap::new(),
-            _lock: None,
-        },
-    };
-    build(&mut base, &cache)?;
-    if new.dir == base.dir {
-        new.benches = base.benches.clone();
-    } else {
-        build(&mut new, &cache)?;
-    }
-    let chosen = select(list(&new)?, filter.as_ref())?;
-    let report = measure(&base, &new, chosen, &a)?;
-    let text = match a.format {
-        Format::Json => serde_json::to_string_pretty(&report)
-            .map_err(|e| usage(format!("cannot encode JSON: {e}")))?,
-        f => printable(&render(&report, f == Format::Markdown)),
-    };
-    println!("{text}");
-    Ok(if report.regressed() { 1 } else { 0 })
+/// How a paired comparison runs: its looks, threshold, slice and budget.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Gate {
+    /// When each benchmark is judged.
+    pub plan: Plan,
+    /// The threshold, percent.
+    pub threshold: f64,
+    /// Seconds of measurement per slice.
+    pub slice: f64,
+    /// Seconds of slices at most.
+    pub budget: f64,
 }
 
-/// The rounds of slices, and the verdicts.
-fn measure(
+/// Looks come every this many rounds after the first.
+pub(super) const LOOK_EVERY: usize = 6;
+
+impl Gate {
+    /// The gate of `ab`'s and `bisect`'s flags.
+    pub(super) fn from_args(a: &super::args::GateArgs) -> Result<Gate, CliError> {
+        Gate::new(a.rounds, a.max_rounds, a.threshold, a.slice, a.budget)
+    }
+
+    /// The gate, checked; errors name the flag.
+    pub(super) fn new(
+        rounds: usize,
+        max_rounds: usize,
+        threshold: f64,
+        slice: f64,
+        budget: f64,
+    ) -> Result<Gate, CliError> {
+        if rounds < paired::MIN_PAIRS {
+            return Err(usage(format!(
+                "--rounds must be at least {} (an interval of the median needs them), got {rounds}",
+                paired::MIN_PAIRS
+            )));
+        }
+        let plan = Plan::new(rounds, LOOK_EVERY, max_rounds).map_err(|e| match e {
+            paired::PairedError::TooFewPairs(_) => usage(format!(
+                "--rounds {rounds} is too few for {} looks at 95% together; raise --rounds or lower --max-rounds",
+                Plan { first: rounds, step: LOOK_EVERY, max: max_rounds.max(rounds) }.looks()
+            )),
+            e => usage(format!("--{e}")),
+        })?;
+        paired::check_threshold(threshold).map_err(|e| usage(format!("--{e}")))?;
+        if !(slice.is_finite() && (0.05..=60.0).contains(&slice)) {
+            return Err(usage(format!(
+                "--slice must be between 0.05 and 60 seconds, got {slice}"
+            )));
+        }
+        if !(budget.is_finite() && (1.0..=86_400.0).contains(&budget)) {
+            return Err(usage(format!(
+                "--budget must be between 1 and 86400 seconds, got {budget}"
+            )));
+        }
+        Ok(Gate {
+            plan,
+            threshold,
+            slice,
+            budget,
+        })
+    }
+}
+
+/// The CPU's (steal, total) jiffies from `/proc/stat`, where there is one.
+fn cpu_jiffies() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    Some((*v.get(7)?, v.iter().take(8).sum()))
+}
+
+/// The rounds of slices and the verdicts: every benchmark until it is
+/// decided at a look, or the rounds or the budget run out.
+pub(super) fn measure(
     base: &Side,
     new: &Side,
     mut chosen: Vec<(String, String)>,
-    a: &AbArgs,
+    gate: &Gate,
 ) -> Result<AbReport, CliError> {
     let tty = std::io::stderr().is_terminal();
-    let estimate = (chosen.len() * a.rounds * 2) as f64 * (1.5 * a.slice + 0.2);
+    let plan = &gate.plan;
+    let estimate = (chosen.len() * plan.first * 2) as f64 * (1.5 * gate.slice + 0.2);
     eprintln!(
-        "ab: {} benchmarks × {} rounds × 2 sides, slices of {} s (+{} s warm-up): about {}",
+        "paired slices: {} benchmarks, {} rounds each (up to {} while undecided, within {:.0} s), slices of {} s: about {:.0} s",
         chosen.len(),
-        a.rounds,
-        a.slice,
-        a.slice / 2.0,
-        if estimate < 120.0 {
-            format!("{estimate:.0} s")
-        } else {
-            format!("{:.0} min", estimate / 60.0)
-        }
+        plan.first,
+        plan.max,
+        gate.budget,
+        gate.slice,
+        estimate.min(gate.budget)
     );
+    let jiffies = cpu_jiffies();
     let mut times: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); chosen.len()];
+    let mut spent = vec![0f64; chosen.len()];
+    let mut rows: Vec<Option<PairedRow>> = vec![None; chosen.len()];
     let t0 = Instant::now();
-    for round in 0..a.rounds {
+    for round in 0..plan.max {
         let mut i = 0;
         while i < chosen.len() {
+            if rows[i].is_some() {
+                i += 1;
+                continue;
+            }
             let (bench, id) = &chosen[i];
-            super::signals::check_stop("ab was stopped between slices")?;
+            super::signals::check_stop("the paired slices were stopped")?;
             if tty {
                 eprint!(
-                    "\r\x1b[K  round {}/{}  [{}/{}] {id}",
+                    "\r\x1b[K  round {}  [{}/{}] {}",
                     round + 1,
-                    a.rounds,
                     i + 1,
-                    chosen.len()
+                    chosen.len(),
+                    printable(id)
                 );
                 let _ = std::io::stderr().flush();
             }
@@ -374,10 +423,12 @@ fn measure(
             } else {
                 [new, base]
             };
+            let t = Instant::now();
             let mut got = [None, None];
             for (k, side) in order.iter().enumerate() {
-                got[k] = slice(side, bench, id, a)?;
+                got[k] = slice(side, bench, id, gate.slice)?;
             }
+            spent[i] += t.elapsed().as_secs_f64();
             let (b, n) = if paired::base_first(round) {
                 (got[0], got[1])
             } else {
@@ -391,81 +442,210 @@ fn measure(
                 }
                 _ => {
                     let side = if b.is_none() { &base.label } else { &new.label };
-                    eprintln!("\rab: `{id}` does not exist in `{side}`; left out");
+                    eprintln!("\r`{}` does not exist in `{side}`; left out", printable(id));
                     chosen.remove(i);
                     times.remove(i);
+                    spent.remove(i);
+                    rows.remove(i);
+                }
+            }
+        }
+        let done = round + 1;
+        if !plan.is_look(done) {
+            continue;
+        }
+        // The next look's cost: LOOK_EVERY more rounds of every undecided benchmark.
+        let elapsed = t0.elapsed().as_secs_f64();
+        let mut next = 0.0;
+        for (i, (bench_id, (b, n))) in chosen.iter().zip(&times).enumerate() {
+            if rows[i].is_some() {
+                continue;
+            }
+            let row = paired::judge_times(&bench_id.1, b, n, gate.threshold, plan)
+                .map_err(|e| usage(format!("`{}`: {e}", printable(&bench_id.1))))?;
+            if row.verdict != Verdict::Inconclusive {
+                rows[i] = Some(row);
+            } else {
+                next += spent[i] / done as f64 * LOOK_EVERY as f64;
+            }
+        }
+        let last = done == plan.max || elapsed + next > gate.budget;
+        if last {
+            for (i, (bench_id, (b, n))) in chosen.iter().zip(&times).enumerate() {
+                if rows[i].is_none() {
+                    rows[i] = Some(
+                        paired::judge_times(&bench_id.1, b, n, gate.threshold, plan)
+                            .map_err(|e| usage(format!("`{}`: {e}", printable(&bench_id.1))))?,
+                    );
                 }
             }
         }
         if !tty {
-            eprintln!(
-                "ab: round {}/{} done ({:.0} s)",
-                round + 1,
-                a.rounds,
-                t0.elapsed().as_secs_f64()
-            );
+            let open = rows.iter().filter(|r| r.is_none()).count();
+            eprintln!("look at {done} rounds ({elapsed:.0} s): {open} undecided");
+        }
+        if rows.iter().all(Option::is_some) {
+            break;
         }
     }
     if tty {
         eprintln!("\r\x1b[K");
     }
-    let rows = chosen
-        .iter()
-        .zip(&times)
-        .map(|((_, id), (b, n))| {
-            let r = paired::ratios(b, n).map_err(|e| usage(format!("`{id}`: {e}")))?;
-            paired::judge(id, &r, a.threshold).map_err(|e| usage(format!("`{id}`: {e}")))
-        })
-        .collect::<Result<Vec<PairedRow>, CliError>>()?;
+    let steal_pct = match (jiffies, cpu_jiffies()) {
+        (Some((s0, t0)), Some((s1, t1))) if t1 > t0 => {
+            Some(100.0 * s1.saturating_sub(s0) as f64 / (t1 - t0) as f64)
+        }
+        _ => None,
+    };
     Ok(AbReport {
         schema: AB_SCHEMA,
         base: base.label.clone(),
         new: new.label.clone(),
-        rounds: a.rounds,
-        threshold_pct: a.threshold,
-        rows,
+        rounds: plan.first,
+        max_rounds: plan.max,
+        looks: plan.looks(),
+        confidence: plan.confidence(),
+        threshold_pct: gate.threshold,
+        rows: rows.into_iter().flatten().collect(),
+        steal_pct,
+        elapsed_s: t0.elapsed().as_secs_f64(),
     })
 }
 
-/// `weightinit ab`'s verdicts.
-fn render(r: &weightinit::results::paired::AbReport, md: bool) -> String {
-    use weightinit::results::paired::interval_rank;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{}paired A/B: {} (base) against {} (new), {} rounds, threshold {}%\n",
-        if md { "### " } else { "" },
-        r.base,
-        r.new,
-        r.rounds,
-        r.threshold_pct
-    );
-    let head = ["benchmark", "new/base", "95% interval", "verdict"].map(String::from);
-    let body: Vec<Vec<String>> = r
-        .rows
+/// The regex of `--filter`, compiled before anything is built.
+pub(super) fn compile_filter(f: Option<&str>) -> Result<Option<regex::Regex>, CliError> {
+    f.map(|f| {
+        regex::Regex::new(f).map_err(|e| usage(format!("--filter `{f}` is not a valid regex: {e}")))
+    })
+    .transpose()
+}
+
+/// The top of the repository the current directory is in.
+pub(super) fn repo_root() -> Result<PathBuf, CliError> {
+    let cwd = std::env::current_dir().map_err(|e| usage(format!("no working directory: {e}")))?;
+    git(&cwd, &["rev-parse", "--show-toplevel"])
+        .map(PathBuf::from)
+        .map_err(|e| usage(format!("this runs inside a git repository: {e}")))
+}
+
+/// Runs the subcommand; `Ok` carries the exit status (see [`AbReport::exit_status`]).
+pub fn run(a: AbArgs) -> Result<u8, CliError> {
+    let gate = Gate::from_args(&a.gate)?;
+    let filter = compile_filter(a.gate.filter.as_deref())?;
+    let root = repo_root()?;
+    super::signals::install();
+    let cache = Cache::open()?;
+    let mut base = export(&cache, &root, &a.base)?;
+    let same = match &a.new {
+        Some(rev) => commit_of(&root, rev)? == commit_of(&root, &a.base)?,
+        None => false,
+    };
+    let mut new = match &a.new {
+        // One commit on both sides: one export and build serve both (and its lock is held once).
+        Some(rev) if same => Side {
+            label: rev.clone(),
+            dir: base.dir.clone(),
+            target: base.target.clone(),
+            criterion: base.criterion.clone(),
+            bins: base.bins.clone(),
+            benches: BTreeMap::new(),
+            _lock: None,
+        },
+        Some(rev) => export(&cache, &root, rev)?,
+        None => worktree(&root),
+    };
+    build(&mut base, &cache)?;
+    if new.dir == base.dir {
+        new.benches = base.benches.clone();
+    } else {
+        build(&mut new, &cache)?;
+    }
+    let chosen = select(list(&new)?, filter.as_ref())?;
+    let report = measure(&base, &new, chosen, &gate)?;
+    let text = match a.gate.format {
+        Format::Json => serde_json::to_string_pretty(&report)
+            .map_err(|e| usage(format!("cannot encode JSON: {e}")))?,
+        f => printable(&render(&report, f == Format::Markdown)),
+    };
+    println!("{text}");
+    Ok(report.exit_status())
+}
+
+/// A verdict in words.
+pub(super) fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Slower => "slower",
+        Verdict::Faster => "faster",
+        Verdict::Same => "same",
+        Verdict::Inconclusive => "inconclusive",
+    }
+}
+
+/// The rows of a paired report as a table.
+pub(super) fn rows_table(rows: &[PairedRow], md: bool) -> String {
+    let head = [
+        "benchmark",
+        "new/base",
+        "interval",
+        "rounds",
+        "detectable",
+        "spread base/new",
+        "verdict",
+    ]
+    .map(String::from);
+    let body: Vec<Vec<String>> = rows
         .iter()
         .map(|x| {
+            let spread = match (x.base_spread_pct, x.new_spread_pct) {
+                (Some(b), Some(n)) => format!("{b:.1}%/{n:.1}%"),
+                _ => "—".into(),
+            };
             vec![
                 x.id.clone(),
                 format!("{:.3}", x.ratio),
                 format!("{:.3}–{:.3}", x.lower, x.upper),
-                format!("{:?}", x.verdict).to_lowercase(),
+                x.rounds.to_string(),
+                format!("±{:.1}%", x.detectable_pct),
+                spread,
+                verdict_word(x.verdict).into(),
             ]
         })
         .collect();
-    s += &table(md, &head, &body);
-    let (slower, faster, same) = r.counts();
-    let _ = writeln!(s, "\n{slower} slower, {faster} faster, {same} same");
-    if let Ok((k, cov)) = interval_rank(r.rounds) {
-        let _ = write!(
-            s,
-            "(median of {} paired ratios; interval: order statistics {k} and {} of {}, coverage {:.1}%)",
-            r.rounds,
-            r.rounds + 1 - k,
-            r.rounds,
-            100.0 * cov
-        );
-    }
+    table(md, &head, &body)
+}
+
+/// `weightinit ab`'s verdicts.
+fn render(r: &AbReport, md: bool) -> String {
+    let mut s = String::new();
+    let h = if md { "### " } else { "" };
+    let _ = writeln!(
+        s,
+        "{h}paired A/B: {} (base) against {} (new), threshold {}%\n",
+        r.base, r.new, r.threshold_pct
+    );
+    s += &rows_table(&r.rows, md);
+    let (slower, faster, same, inconclusive) = r.counts();
+    let _ = writeln!(
+        s,
+        "\n{slower} slower, {faster} faster, {same} same, {inconclusive} inconclusive"
+    );
+    let _ = writeln!(
+        s,
+        "(median of the paired ratios; looks at {} rounds, then every {LOOK_EVERY} up to {}; each look's order-statistic interval at {:.2}%, {} looks by Bonferroni; detectable: the interval's half-width)",
+        r.rounds,
+        r.max_rounds,
+        100.0 * r.confidence,
+        r.looks
+    );
+    let _ = write!(
+        s,
+        "weather: {:.0} s of slices{}",
+        r.elapsed_s,
+        match r.steal_pct {
+            Some(p) => format!(", {p:.1}% of CPU time stolen by the hypervisor"),
+            None => String::new(),
+        }
+    );
     s
 }
 

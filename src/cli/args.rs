@@ -37,6 +37,8 @@ pub enum Cmd {
     Compare(CompareArgs),
     /// Paired A/B runs of two git revisions' benchmarks: the regression gate.
     Ab(AbArgs),
+    /// Find the commit that made the benchmarks slower, by paired bisection.
+    Bisect(BisectArgs),
     /// Write a results file in the format of a benchmark tracker.
     Export(ExportArgs),
     /// List or remove the builds `ab` keeps in its private cache.
@@ -229,34 +231,23 @@ fn float(s: &str) -> Result<f64, String> {
         .map_err(|_| format!("expected a number, got `{s}`"))
 }
 
-/// `weightinit ab`.
-///
-/// Revisions are exported into a private per-user cache (see `weightinit
-/// cache`), each stamped with its commit and a digest of its files when
-/// whole and verified before reuse; SIGINT or SIGTERM ends the builds and
-/// benchmarks it started (exit 130 or 143).
-///
-/// Builds the benchmarks of BASE and NEW (git revisions; NEW defaults to the
-/// working tree) in target directories of their own, runs each selected
-/// benchmark in alternating short slices (A B, B A, …) for N rounds, and
-/// judges each on its N paired ratios new/base: the median, its 95%
-/// order-statistic interval, and `slower` when the whole interval lies above
-/// 1 + threshold (`faster` below 1 − threshold, else `same`). Exit status: 0
-/// when nothing is slower, 1 when anything is, 2 for bad input or a failed
-/// build.
+/// The paired gate's settings, shared by `ab` and `bisect`.
 #[derive(Args, Debug)]
-pub struct AbArgs {
-    /// The base revision (e.g. origin/main, HEAD~1, a commit).
-    pub base: String,
-    /// The new revision (default: the working tree as it is).
-    pub new: Option<String>,
+pub struct GateArgs {
     /// Run the benchmarks whose IDs match this regex instead of the default set.
     #[arg(long, value_name = "REGEX")]
     pub filter: Option<String>,
-    /// Pairs per benchmark (at least 6).
+    /// Pairs per benchmark at the first look (at least 6).
     #[arg(long, default_value_t = 12, allow_negative_numbers = true, value_parser = count)]
     pub rounds: usize,
-    /// A change counts when its whole 95% interval is beyond this percentage.
+    /// Pairs per benchmark at most: an undecided benchmark gets more rounds,
+    /// looked at every 6, up to this.
+    #[arg(long, default_value_t = 30, allow_negative_numbers = true, value_parser = count)]
+    pub max_rounds: usize,
+    /// Seconds of slices at most; benchmarks still undecided then are inconclusive.
+    #[arg(long, default_value_t = 420.0, allow_negative_numbers = true, value_parser = float)]
+    pub budget: f64,
+    /// A change counts when its whole interval is beyond this percentage.
     #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = float)]
     pub threshold: f64,
     /// Measurement time of one slice, seconds (plus half of it to warm up).
@@ -265,6 +256,50 @@ pub struct AbArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// `weightinit ab`.
+///
+/// Builds the benchmarks of BASE and NEW (git revisions; NEW defaults to the
+/// working tree), runs each selected benchmark in alternating short slices
+/// (A B, B A, …) and judges it on its paired ratios new/base: `slower` when
+/// the whole interval of the median ratio lies above 1 + threshold,
+/// `faster` below 1 − threshold, `same` inside [1 − threshold, 1 +
+/// threshold]; an undecided benchmark gets more rounds, up to --max-rounds
+/// and --budget, and is `inconclusive` after that. Exit status: 0 when
+/// nothing is slower or inconclusive, 1 when anything is slower, 3 when
+/// nothing is slower but something is inconclusive, 2 for bad input or a
+/// failed build. Revisions are exported into a private per-user cache (see
+/// `weightinit cache`); SIGINT or SIGTERM ends the builds and benchmarks it
+/// started (exit 130 or 143).
+#[derive(Args, Debug)]
+pub struct AbArgs {
+    /// The base revision (e.g. origin/main, HEAD~1, a commit).
+    pub base: String,
+    /// The new revision (default: the working tree as it is).
+    pub new: Option<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// `weightinit bisect`.
+///
+/// Finds the first commit on the first-parent line from GOOD to BAD whose
+/// benchmarks are slower than GOOD's: it first confirms with the paired
+/// gate that BAD is slower than GOOD (exit 0 if not), then bisects, each
+/// step comparing a midpoint with GOOD on the benchmarks BAD slowed. A
+/// commit that does not build is skipped; a step that stays inconclusive
+/// ends the search with the range it could not split. Exit status: 0 when
+/// no regression was confirmed or the culprit was found, 3 when only a
+/// range was, 2 for bad input.
+#[derive(Args, Debug)]
+pub struct BisectArgs {
+    /// The last known good revision.
+    pub good: String,
+    /// The first known bad revision (a descendant of GOOD).
+    pub bad: String,
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 /// The formats of `weightinit export`.

@@ -19,6 +19,7 @@
 //! runs that died are removed by the next run.
 use super::CliError;
 use super::signals;
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -30,6 +31,9 @@ use weightinit::whole_file::{fnv1a, pid_alive};
 
 /// The stamp's file name inside a tree.
 const STAMP: &str = ".weightinit-stamp";
+/// The file that lists a revision's kept bench executables.
+const BINS_MANIFEST: &str = "benches";
+
 /// The stamp's first line (its format version).
 const STAMP_HEAD: &str = "weightinit-ab-stamp 1";
 
@@ -120,7 +124,9 @@ fn files(dir: &Path) -> std::io::Result<Vec<(PathBuf, u32, Vec<u8>)>> {
             } else if t.is_symlink() {
                 let target = fs::read_link(e.path())?;
                 out.push((r, 2, target.into_os_string().into_encoded_bytes()));
-            } else if r.as_os_str() != STAMP {
+            } else if r.as_os_str() != STAMP && r.as_os_str() != "Cargo.lock" {
+                // Cargo.lock is left out: cargo writes one into a tree that
+                // had none; it keys the build directory instead.
                 let exec = e.metadata()?.mode() & 0o100 != 0;
                 out.push((r, exec as u32, fs::read(e.path())?));
             }
@@ -146,6 +152,56 @@ fn stamp_of(dir: &Path, sha: &str) -> std::io::Result<String> {
         fs.len(),
         fnv1a(&bytes)
     ))
+}
+
+/// The bench executables kept in `bins` by [`keep_bins`], if whole.
+pub fn read_bins(bins: &Path) -> Option<BTreeMap<String, PathBuf>> {
+    let text = fs::read_to_string(bins.join(BINS_MANIFEST)).ok()?;
+    let map: BTreeMap<String, PathBuf> = text
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(name, file)| (name.to_string(), bins.join(file)))
+        .collect();
+    map.values().all(|p| p.is_file()).then_some(map)
+}
+
+/// Copies a build's bench executables into `bins` (each whole), then writes
+/// the manifest that marks the set as complete; returns the copies.
+pub fn keep_bins(
+    bins: &Path,
+    benches: &BTreeMap<String, PathBuf>,
+) -> std::io::Result<BTreeMap<String, PathBuf>> {
+    fs::create_dir_all(bins)?;
+    let mut manifest = String::new();
+    let mut kept = BTreeMap::new();
+    for (name, exe) in benches {
+        let dst = bins.join(name);
+        let tmp = tempfile::Builder::new()
+            .prefix(".copy-")
+            .tempfile_in(bins)?;
+        fs::copy(exe, tmp.path())?;
+        tmp.persist(&dst).map_err(|e| e.error)?;
+        fs::set_permissions(&dst, fs::Permissions::from_mode(0o700))?;
+        manifest.push_str(&format!("{name}\t{name}\n"));
+        kept.insert(name.clone(), dst);
+    }
+    weightinit::whole_file::write(&bins.join(BINS_MANIFEST), manifest.as_bytes())?;
+    Ok(kept)
+}
+
+/// Sets every file of `dir` to the current time, so that cargo rebuilds
+/// the crate from this tree in a build directory another tree used.
+pub fn touch_tree(dir: &Path) -> std::io::Result<()> {
+    let now = std::time::SystemTime::now();
+    for (rel, kind, _) in files(dir)? {
+        if kind != 2 {
+            fs::File::options()
+                .write(true)
+                .open(dir.join(rel))?
+                .set_modified(now)?;
+        }
+    }
+    Ok(())
 }
 
 /// Starts `cmd` in a process group of its own, so that it and everything it
@@ -232,9 +288,20 @@ impl Cache {
         &self.root
     }
 
-    /// The build directory of `sha`.
-    pub fn target(&self, sha: &str) -> PathBuf {
-        self.root.join("targets").join(sha)
+    /// The build directory of the tree `dir`: one per `Cargo.lock`, rustc
+    /// and `RUSTFLAGS`, so that revisions that agree on them share their
+    /// compiled dependencies and each pays one build of this crate alone
+    /// (cargo names each tree's own artifacts by its path, so they never
+    /// clash).
+    pub fn target_for(&self, dir: &Path) -> PathBuf {
+        let mut key = fs::read(dir.join("Cargo.lock")).unwrap_or_default();
+        for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC"] {
+            key.extend_from_slice(var.as_bytes());
+            key.extend_from_slice(std::env::var_os(var).unwrap_or_default().as_encoded_bytes());
+        }
+        self.root
+            .join("targets")
+            .join(format!("{:016x}", fnv1a(&key)))
     }
 
     /// Takes `sha`'s lock, waiting for another run that holds it.
@@ -253,6 +320,15 @@ impl Cache {
                 .map_err(|e| usage(format!("cannot lock `{}`: {e}", p.display())))?;
         }
         Ok(lock_file)
+    }
+
+    /// Takes the lock of a shared build directory, waiting for another run.
+    pub fn lock_target(&self, target: &Path) -> Result<File, CliError> {
+        let key = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("target");
+        self.lock(&format!("target-{key}"))
     }
 
     /// The tree of commit `sha` of the repository at `repo`: the kept one if
@@ -338,17 +414,17 @@ impl Cache {
         }
     }
 
-    /// The kept commits: every name under `trees/` and `targets/`.
-    fn kept(&self) -> Vec<String> {
-        let mut v: Vec<String> = ["trees", "targets"]
-            .iter()
-            .filter_map(|d| fs::read_dir(self.root.join(d)).ok())
-            .flat_map(|es| es.flatten())
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| !n.starts_with('.'))
-            .collect();
+    /// The names under `trees/` (commits) or `targets/` (build keys).
+    fn kept(&self, dir: &str) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(self.root.join(dir))
+            .map(|es| {
+                es.flatten()
+                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                    .filter(|n| !n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
         v.sort();
-        v.dedup();
         v
     }
 }
@@ -357,18 +433,18 @@ impl Cache {
 pub fn run(a: super::args::CacheArgs) -> Result<u8, CliError> {
     use super::args::CacheAction;
     let cache = Cache::open()?;
-    let kept = cache.kept();
+    let trees = cache.kept("trees");
+    let builds = cache.kept("targets");
     match a.action.unwrap_or(CacheAction::List) {
         CacheAction::List => {
             println!("ab cache: {}", cache.root.display());
-            let head = ["commit", "subject", "tree", "build", "total"].map(String::from);
+            let head = ["commit", "subject", "size"].map(String::from);
             let mut total = 0;
-            let rows: Vec<Vec<String>> = kept
+            let rows: Vec<Vec<String>> = trees
                 .iter()
                 .map(|sha| {
-                    let tree = size_of(&cache.root.join("trees").join(sha));
-                    let build = size_of(&cache.target(sha));
-                    total += tree + build;
+                    let size = size_of(&cache.root.join("trees").join(sha));
+                    total += size;
                     let subject = Command::new("git")
                         .args(["log", "-1", "--format=%s", sha])
                         .stderr(Stdio::null())
@@ -378,20 +454,25 @@ pub fn run(a: super::args::CacheArgs) -> Result<u8, CliError> {
                         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
                         .unwrap_or_else(|| "?".into());
                     let subject: String = subject.chars().take(50).collect();
-                    vec![
-                        sha.chars().take(12).collect(),
-                        subject,
-                        human(tree),
-                        human(build),
-                        human(tree + build),
-                    ]
+                    vec![sha.chars().take(12).collect(), subject, human(size)]
                 })
                 .collect();
             print!(
                 "{}",
                 super::table::printable(&super::table::table(false, &head, &rows))
             );
-            println!("{} revisions, {}", kept.len(), human(total));
+            let build_size: u64 = builds
+                .iter()
+                .map(|k| size_of(&cache.root.join("targets").join(k)))
+                .sum();
+            total += build_size;
+            println!(
+                "{} revisions; {} builds (one per Cargo.lock and flags) take {}; {} in all",
+                trees.len(),
+                builds.len(),
+                human(build_size),
+                human(total)
+            );
         }
         CacheAction::Clean { commits, all } => {
             if !all && commits.is_empty() {
@@ -405,28 +486,36 @@ pub fn run(a: super::args::CacheArgs) -> Result<u8, CliError> {
                     )));
                 }
                 let found: Vec<&String> =
-                    kept.iter().filter(|k| k.starts_with(c.as_str())).collect();
+                    trees.iter().filter(|k| k.starts_with(c.as_str())).collect();
                 if found.is_empty() {
                     return Err(usage(format!("cache clean: no kept revision `{c}`")));
                 }
                 chosen.extend(found);
             }
             if all {
-                chosen = kept.iter().collect();
+                chosen = trees.iter().collect();
             }
             let mut freed = 0;
+            let remove = |d: &Path| -> Result<u64, CliError> {
+                let size = size_of(d);
+                if fs::symlink_metadata(d).is_ok() {
+                    fs::remove_dir_all(d)
+                        .map_err(|e| usage(format!("cannot remove `{}`: {e}", d.display())))?;
+                }
+                Ok(size)
+            };
             for sha in chosen {
                 let lock = cache.lock(sha)?;
-                for d in [cache.root.join("trees").join(sha), cache.target(sha)] {
-                    freed += size_of(&d);
-                    if fs::symlink_metadata(&d).is_ok() {
-                        fs::remove_dir_all(&d)
-                            .map_err(|e| usage(format!("cannot remove `{}`: {e}", d.display())))?;
-                    }
-                }
+                freed += remove(&cache.root.join("trees").join(sha))?;
                 let _ = fs::remove_file(cache.root.join("locks").join(format!("{sha}.lock")));
                 drop(lock);
                 println!("removed {}", &sha[..sha.len().min(12)]);
+            }
+            // The builds go with --all (they serve every revision of their key).
+            if all {
+                for key in &builds {
+                    freed += remove(&cache.root.join("targets").join(key))?;
+                }
             }
             println!("freed {}", human(freed));
         }

@@ -7,6 +7,7 @@
 
 mod ab;
 mod args;
+mod bisect;
 mod cache;
 mod compare;
 mod experiment;
@@ -75,6 +76,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         Some(Cmd::Report(a)) => report::run(a),
         Some(Cmd::Compare(a)) => compare::run(a),
         Some(Cmd::Ab(a)) => ab::run(a),
+        Some(Cmd::Bisect(a)) => bisect::run(a),
         Some(Cmd::Cache(a)) => cache::run(a),
         Some(Cmd::Export(a)) => export::run(a),
         Some(Cmd::Train(a)) => train::run(a),

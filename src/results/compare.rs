@@ -41,6 +41,9 @@ pub enum Verdict {
     Slower,
     /// Within the threshold, or intervals overlap.
     Same,
+    /// Not decided within the budget (paired runs only): the interval still
+    /// straddles a threshold.
+    Inconclusive,
 }
 
 /// One row of a regression check.

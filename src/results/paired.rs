@@ -18,8 +18,20 @@
 //!   so a slice hit by a burst of load moves it by one rank, not by its size.
 //!   It needs `N ≥ 6` (coverage 96.9%; 10 pairs: `[r₍₂₎, r₍₉₎]`, 97.9%).
 //! * **Verdict:** `slower` when the whole interval lies above `1 + t`,
-//!   `faster` when it lies below `1 − t`, `same` otherwise (`t` the
-//!   threshold, 5% by default).
+//!   `faster` when it lies below `1 − t`, `same` when it lies wholly inside
+//!   `[1 − t, 1 + t]` (`t` the threshold, 5% by default), and otherwise
+//!   undecided: more rounds are run, and a benchmark still undecided when
+//!   the rounds or the time budget run out is `inconclusive`. A gate then
+//!   says that it could not tell, rather than calling a wide interval `same`.
+//! * **Sequential looks:** a benchmark is judged at a fixed schedule of
+//!   looks ([`Plan`]: after `first` pairs, then every `step` more, up to
+//!   `max`), and stops at the first look that decides it. So that looking
+//!   several times does not inflate the error rate, each look's interval has
+//!   confidence `1 − α/K` for the plan's `K` looks (Bonferroni): the chance
+//!   that any look excludes the true median ratio stays below α = 5%.
+//!   Stopping early (a decided benchmark, or the budget) only makes fewer
+//!   looks, so the bound holds. The interval's half-width is the smallest
+//!   change the run could have detected, reported per benchmark.
 //!
 //! Tango.rs (the `tango-bench` crate) pairs two builds iteration by iteration
 //! inside one process; criterion's binaries are separate processes, so the
@@ -31,8 +43,13 @@
 use super::compare::Verdict;
 use serde::{Deserialize, Serialize};
 
-/// The schema of [`AbReport`]'s JSON.
-pub const AB_SCHEMA: u32 = 1;
+/// The schema of [`AbReport`]'s JSON (2: sequential looks, `inconclusive`,
+/// rounds and detectable change per row, the run's weather).
+pub const AB_SCHEMA: u32 = 2;
+
+/// The chance, per benchmark, that any look's interval misses the true
+/// median ratio.
+pub const ALPHA: f64 = 0.05;
 
 /// The interval's nominal confidence.
 pub const CONFIDENCE: f64 = 0.95;
@@ -49,6 +66,8 @@ pub enum PairedError {
     BadTime(f64),
     /// A threshold that is not a finite percentage in `[0, 100)`.
     BadThreshold(f64),
+    /// A plan whose looks are out of order (`first`, `step`, `max`).
+    BadPlan(usize, usize, usize),
 }
 
 impl core::fmt::Display for PairedError {
@@ -62,11 +81,61 @@ impl core::fmt::Display for PairedError {
             PairedError::BadThreshold(t) => {
                 write!(f, "threshold must be a percentage in [0, 100), got {t}")
             }
+            PairedError::BadPlan(first, step, max) => write!(
+                f,
+                "max-rounds must be at least rounds ({first}) and at most {MAX_ROUNDS}, with looks every {step}; got {max}"
+            ),
         }
     }
 }
 
 impl std::error::Error for PairedError {}
+
+/// The most rounds a plan may take.
+pub const MAX_ROUNDS: usize = 1000;
+
+/// When a benchmark is judged: after `first` pairs, then every `step`
+/// more, and at `max` (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Pairs at the first look.
+    pub first: usize,
+    /// Pairs between looks.
+    pub step: usize,
+    /// Pairs at the last look.
+    pub max: usize,
+}
+
+impl Plan {
+    /// A plan, checked: `MIN_PAIRS ≤ first ≤ max ≤ MAX_ROUNDS`, `step ≥ 1`,
+    /// and `first` pairs enough for the per-look confidence.
+    pub fn new(first: usize, step: usize, max: usize) -> Result<Plan, PairedError> {
+        if first < MIN_PAIRS {
+            return Err(PairedError::TooFewPairs(first));
+        }
+        if step == 0 || max < first || max > MAX_ROUNDS {
+            return Err(PairedError::BadPlan(first, step, max));
+        }
+        let plan = Plan { first, step, max };
+        interval_rank_at(first, plan.confidence())?;
+        Ok(plan)
+    }
+
+    /// Whether `n` pairs make a look.
+    pub fn is_look(&self, n: usize) -> bool {
+        n == self.max || (n >= self.first && n < self.max && (n - self.first) % self.step == 0)
+    }
+
+    /// The number of looks `K`.
+    pub fn looks(&self) -> usize {
+        (self.first..=self.max).filter(|&n| self.is_look(n)).count()
+    }
+
+    /// Each look's confidence, `1 − α/K`.
+    pub fn confidence(&self) -> f64 {
+        1.0 - ALPHA / self.looks() as f64
+    }
+}
 
 /// One benchmark's paired verdict (a row of `ab`'s JSON).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,12 +144,24 @@ pub struct PairedRow {
     pub id: String,
     /// Median of the paired ratios `new / base` (above 1: slower).
     pub ratio: f64,
-    /// Lower end of the 95% interval of the median ratio.
+    /// Lower end of the interval of the median ratio (the look's confidence).
     pub lower: f64,
     /// Upper end of that interval.
     pub upper: f64,
     /// The verdict.
     pub verdict: Verdict,
+    /// Pairs measured.
+    pub rounds: usize,
+    /// The smallest change this run could have detected: the interval's
+    /// half-width, percent.
+    pub detectable_pct: f64,
+    /// The spread of the base side's own slices: median absolute deviation
+    /// over the median, percent (where the times are known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_spread_pct: Option<f64>,
+    /// The same for the new side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_spread_pct: Option<f64>,
 }
 
 /// The whole of an `ab` run, as its JSON output.
@@ -92,12 +173,24 @@ pub struct AbReport {
     pub base: String,
     /// The new revision as given (`worktree` for the working tree).
     pub new: String,
-    /// Pairs per benchmark.
+    /// Pairs at the first look.
     pub rounds: usize,
+    /// Pairs at the last look at most.
+    pub max_rounds: usize,
+    /// Looks of the plan (`K`).
+    pub looks: usize,
+    /// Each look's confidence, `1 − α/K`.
+    pub confidence: f64,
     /// The threshold, percent.
     pub threshold_pct: f64,
     /// One row per benchmark, in the order run.
     pub rows: Vec<PairedRow>,
+    /// The CPU time stolen by the hypervisor during the run, percent of
+    /// all CPU time (`/proc/stat`), where the system says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steal_pct: Option<f64>,
+    /// Seconds the slices took.
+    pub elapsed_s: f64,
 }
 
 impl AbReport {
@@ -106,10 +199,32 @@ impl AbReport {
         self.rows.iter().any(|r| r.verdict == Verdict::Slower)
     }
 
-    /// How many rows are slower, faster and the same.
-    pub fn counts(&self) -> (usize, usize, usize) {
+    /// Whether any benchmark is inconclusive.
+    pub fn inconclusive(&self) -> bool {
+        self.rows.iter().any(|r| r.verdict == Verdict::Inconclusive)
+    }
+
+    /// The exit status of a gate: 1 when anything is slower, else 3 when
+    /// anything is inconclusive, else 0.
+    pub fn exit_status(&self) -> u8 {
+        if self.regressed() {
+            1
+        } else if self.inconclusive() {
+            3
+        } else {
+            0
+        }
+    }
+
+    /// How many rows are slower, faster, the same and inconclusive.
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
         let n = |v: Verdict| self.rows.iter().filter(|r| r.verdict == v).count();
-        (n(Verdict::Slower), n(Verdict::Faster), n(Verdict::Same))
+        (
+            n(Verdict::Slower),
+            n(Verdict::Faster),
+            n(Verdict::Same),
+            n(Verdict::Inconclusive),
+        )
     }
 }
 
@@ -147,25 +262,40 @@ fn binomial_half_cdf(n: usize, j: usize) -> f64 {
 /// The 1-based rank `k` of the interval `[x₍ₖ₎, x₍ₙ₋ₖ₊₁₎]` and its coverage:
 /// the largest `k` whose coverage is at least [`CONFIDENCE`].
 pub fn interval_rank(n: usize) -> Result<(usize, f64), PairedError> {
-    if n < MIN_PAIRS {
+    interval_rank_at(n, CONFIDENCE)
+}
+
+/// [`interval_rank`] at another confidence; too few pairs for it is an error.
+pub fn interval_rank_at(n: usize, confidence: f64) -> Result<(usize, f64), PairedError> {
+    let coverage = |k: usize| 1.0 - 2.0 * binomial_half_cdf(n, k - 1);
+    if n < MIN_PAIRS || coverage(1) < confidence {
         return Err(PairedError::TooFewPairs(n));
     }
-    let coverage = |k: usize| 1.0 - 2.0 * binomial_half_cdf(n, k - 1);
     let mut k = 1;
-    while k < n / 2 && coverage(k + 1) >= CONFIDENCE {
+    while k < n / 2 && coverage(k + 1) >= confidence {
         k += 1;
     }
     Ok((k, coverage(k)))
 }
 
-/// Judges one benchmark on its paired ratios `new / base` (the module doc's
-/// rule); `threshold_pct` is `t` in percent.
+/// Judges one benchmark on its paired ratios `new / base` at the default
+/// 95% (the module doc's rule); `threshold_pct` is `t` in percent.
 pub fn judge(id: &str, ratios: &[f64], threshold_pct: f64) -> Result<PairedRow, PairedError> {
+    judge_at(id, ratios, threshold_pct, CONFIDENCE)
+}
+
+/// [`judge`] with an interval of confidence `confidence` (a look of a [`Plan`]).
+pub fn judge_at(
+    id: &str,
+    ratios: &[f64],
+    threshold_pct: f64,
+    confidence: f64,
+) -> Result<PairedRow, PairedError> {
     check_threshold(threshold_pct)?;
     if let Some(&bad) = ratios.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
         return Err(PairedError::BadTime(bad));
     }
-    let (k, _) = interval_rank(ratios.len())?;
+    let (k, _) = interval_rank_at(ratios.len(), confidence)?;
     let mut s = ratios.to_vec();
     s.sort_by(f64::total_cmp);
     let (lower, upper) = (s[k - 1], s[s.len() - k]);
@@ -174,8 +304,10 @@ pub fn judge(id: &str, ratios: &[f64], threshold_pct: f64) -> Result<PairedRow, 
         Verdict::Slower
     } else if upper < 1.0 - t {
         Verdict::Faster
-    } else {
+    } else if lower >= 1.0 - t && upper <= 1.0 + t {
         Verdict::Same
+    } else {
+        Verdict::Inconclusive
     };
     Ok(PairedRow {
         id: id.to_string(),
@@ -183,7 +315,37 @@ pub fn judge(id: &str, ratios: &[f64], threshold_pct: f64) -> Result<PairedRow, 
         lower,
         upper,
         verdict,
+        rounds: ratios.len(),
+        detectable_pct: 50.0 * (upper - lower),
+        base_spread_pct: None,
+        new_spread_pct: None,
     })
+}
+
+/// Judges one benchmark on its two series of times at a look of `plan`,
+/// with each side's spread.
+pub fn judge_times(
+    id: &str,
+    base_ns: &[f64],
+    new_ns: &[f64],
+    threshold_pct: f64,
+    plan: &Plan,
+) -> Result<PairedRow, PairedError> {
+    let r = ratios(base_ns, new_ns)?;
+    let mut row = judge_at(id, &r, threshold_pct, plan.confidence())?;
+    row.base_spread_pct = Some(spread_pct(base_ns));
+    row.new_spread_pct = Some(spread_pct(new_ns));
+    Ok(row)
+}
+
+/// Median absolute deviation over the median, percent.
+pub fn spread_pct(xs: &[f64]) -> f64 {
+    let mut s = xs.to_vec();
+    s.sort_by(f64::total_cmp);
+    let m = median_sorted(&s);
+    let mut d: Vec<f64> = s.iter().map(|x| (x - m).abs()).collect();
+    d.sort_by(f64::total_cmp);
+    100.0 * median_sorted(&d) / m
 }
 
 /// The paired ratios of two equally long series of times, pair by pair.
@@ -205,6 +367,75 @@ pub fn ratios(base_ns: &[f64], new_ns: &[f64]) -> Result<Vec<f64>, PairedError> 
 /// Whether round `r` (from 0) runs the base side first: A B, B A, A B, …
 pub fn base_first(round: usize) -> bool {
     round % 2 == 0
+}
+
+/// The schema of [`BisectReport`]'s JSON.
+pub const BISECT_SCHEMA: u32 = 1;
+
+/// How a commit of a bisection compared with GOOD on the benchmarks BAD
+/// slowed: `slower` if any of them is, `same` if every one is decided not
+/// slower, `inconclusive` otherwise.
+pub fn step_verdict(rows: &[PairedRow]) -> Verdict {
+    if rows.iter().any(|r| r.verdict == Verdict::Slower) {
+        Verdict::Slower
+    } else if rows
+        .iter()
+        .all(|r| matches!(r.verdict, Verdict::Same | Verdict::Faster))
+    {
+        Verdict::Same
+    } else {
+        Verdict::Inconclusive
+    }
+}
+
+/// One commit a bisection measured (or skipped).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BisectStep {
+    /// The commit.
+    pub commit: String,
+    /// Its subject line.
+    pub subject: String,
+    /// Against GOOD: `slower` (bad), `same` (good), `inconclusive`; absent
+    /// for a commit that did not build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// Why it was skipped, where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The paired rows of the benchmarks BAD slowed, against GOOD.
+    pub rows: Vec<PairedRow>,
+}
+
+/// The outcome of a bisection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BisectReport {
+    /// Always [`BISECT_SCHEMA`].
+    pub schema: u32,
+    /// GOOD as given, and its commit.
+    pub good: String,
+    /// BAD as given.
+    pub bad: String,
+    /// First-parent commits after GOOD up to BAD.
+    pub commits: usize,
+    /// The threshold, percent.
+    pub threshold_pct: f64,
+    /// The confirmation (BAD against GOOD), then every bisection step.
+    pub steps: Vec<BisectStep>,
+    /// The first commit whose benchmarks are slower than GOOD's, where the
+    /// bisection found one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_bad: Option<String>,
+    /// The first bad commit against its parent, where it was found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_bad_vs_parent: Vec<PairedRow>,
+    /// The commits it could not tell apart, oldest first, where it found no
+    /// single culprit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub range: Vec<String>,
+    /// Revisions built, the endpoints included.
+    pub builds: usize,
+    /// Seconds the whole bisection took.
+    pub elapsed_s: f64,
 }
 
 #[cfg(test)]
