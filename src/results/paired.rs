@@ -470,15 +470,34 @@ mod tests {
         assert_eq!(judge("x", &slow, 5.0).unwrap().verdict, Verdict::Slower);
         let fast: Vec<f64> = slow.iter().map(|r| 1.0 / r).collect();
         assert_eq!(judge("x", &fast, 5.0).unwrap().verdict, Verdict::Faster);
-        // 1.2 with two pairs at 1.0: the interval [r(2), r(9)] reaches 1.0.
+        // 1.2 with two pairs at 1.0: the interval [r(2), r(9)] reaches 1.0 and
+        // straddles 1.05, so it decides nothing.
         let mixed = [1.2, 1.0, 1.0, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2];
         let row = judge("x", &mixed, 5.0).unwrap();
         assert_eq!(
             (row.verdict, row.lower, row.ratio),
-            (Verdict::Same, 1.0, 1.2)
+            (Verdict::Inconclusive, 1.0, 1.2)
         );
-        // The threshold decides where the interval is clear of 1.
+        assert!((row.detectable_pct - 10.0).abs() < 1e-9);
+        // Same only when the whole interval is inside [1 − t, 1 + t].
+        let flat = [1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0, 1.0];
+        assert_eq!(judge("x", &flat, 5.0).unwrap().verdict, Verdict::Same);
         assert_eq!(judge("x", &slow, 25.0).unwrap().verdict, Verdict::Same);
+    }
+
+    #[test]
+    fn plans_count_their_looks() {
+        let p = Plan::new(12, 6, 30).unwrap();
+        assert_eq!(p.looks(), 4);
+        assert!((p.confidence() - 0.9875).abs() < 1e-12);
+        assert!(p.is_look(12) && p.is_look(18) && p.is_look(30) && !p.is_look(13));
+        // A last look off the grid still counts.
+        assert_eq!(Plan::new(12, 6, 20).unwrap().looks(), 3);
+        assert!(
+            Plan::new(6, 6, 30).is_err(),
+            "6 pairs cannot reach 99% per look"
+        );
+        assert!(Plan::new(12, 6, 10).is_err());
     }
 
     #[test]
