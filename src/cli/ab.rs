@@ -310,6 +310,9 @@ pub(super) struct Gate {
     pub slice: f64,
     /// Seconds of slices at most.
     pub budget: f64,
+    /// Whether a benchmark is decided once it is slower or not slower (a
+    /// bisection step), rather than slower, faster or the same.
+    pub one_sided: bool,
 }
 
 /// Looks come every this many rounds after the first.
@@ -358,6 +361,7 @@ impl Gate {
             threshold,
             slice,
             budget,
+            one_sided: false,
         })
     }
 }
@@ -463,13 +467,24 @@ pub(super) fn measure(
             }
             let row = paired::judge_times(&bench_id.1, b, n, gate.threshold, plan)
                 .map_err(|e| usage(format!("`{}`: {e}", printable(&bench_id.1))))?;
-            if row.verdict != Verdict::Inconclusive {
+            let decided = row.verdict != Verdict::Inconclusive
+                || (gate.one_sided && paired::not_slower(&row, gate.threshold));
+            if decided {
                 rows[i] = Some(row);
             } else {
                 next += spent[i] / done as f64 * LOOK_EVERY as f64;
             }
         }
         let last = done == plan.max || elapsed + next > gate.budget;
+        let open = rows.iter().filter(|r| r.is_none()).count();
+        if !tty {
+            let end = if last && open > 0 {
+                ", the last look: they are inconclusive"
+            } else {
+                ""
+            };
+            eprintln!("look at {done} rounds ({elapsed:.0} s): {open} undecided{end}");
+        }
         if last {
             for (i, (bench_id, (b, n))) in chosen.iter().zip(&times).enumerate() {
                 if rows[i].is_none() {
@@ -479,10 +494,6 @@ pub(super) fn measure(
                     );
                 }
             }
-        }
-        if !tty {
-            let open = rows.iter().filter(|r| r.is_none()).count();
-            eprintln!("look at {done} rounds ({elapsed:.0} s): {open} undecided");
         }
         if rows.iter().all(Option::is_some) {
             break;

@@ -4,8 +4,9 @@
 //! paired gate of `ab` first confirms that BAD is slower than GOOD, and
 //! keeps the benchmarks it slowed. Then each step builds the middle commit
 //! of the open range and compares it with GOOD on those benchmarks: `slower`
-//! makes it the new bad end, `same` (every benchmark decided not slower)
-//! the new good end. Each step compares with GOOD, not with the ends found
+//! makes it the new bad end, every benchmark decided not slower (its whole
+//! interval below 1 + threshold) the new good end; a step's benchmarks stop
+//! as soon as one of the two is decided. Each step compares with GOOD, not with the ends found
 //! so far: the question is the *first* commit whose ratio to GOOD crosses
 //! the threshold, so a later partial fix does not hide the culprit, and
 //! every step is judged against one fixed reference. A commit that does not
@@ -130,7 +131,7 @@ pub fn run(a: BisectArgs) -> Result<u8, CliError> {
         steps: vec![BisectStep {
             commit: bad.clone(),
             subject: subject(&root, &bad),
-            verdict: Some(paired::step_verdict(&confirm.rows)),
+            verdict: Some(paired::step_verdict(&confirm.rows, gate.threshold)),
             skipped: None,
             rows: confirm.rows.clone(),
         }],
@@ -181,11 +182,15 @@ pub fn run(a: BisectArgs) -> Result<u8, CliError> {
                 a.good,
                 hi - lo - 1
             );
+            let step_gate = Gate {
+                one_sided: true,
+                ..gate
+            };
             let rows = rows_of(
-                ab::measure(&good_side, &side, slowed.clone(), &gate)?,
+                ab::measure(&good_side, &side, slowed.clone(), &step_gate)?,
                 &slowed,
             );
-            let verdict = paired::step_verdict(&rows);
+            let verdict = paired::step_verdict(&rows, gate.threshold);
             report.steps.push(BisectStep {
                 commit: sha,
                 subject: step_subject,

@@ -372,16 +372,20 @@ pub fn base_first(round: usize) -> bool {
 /// The schema of [`BisectReport`]'s JSON.
 pub const BISECT_SCHEMA: u32 = 1;
 
+/// Whether a row is decided not slower: its whole interval lies below
+/// `1 + t` (what a bisection step asks of a commit, where `same` would ask
+/// for the band on both sides).
+pub fn not_slower(row: &PairedRow, threshold_pct: f64) -> bool {
+    row.upper <= 1.0 + threshold_pct / 100.0
+}
+
 /// How a commit of a bisection compared with GOOD on the benchmarks BAD
-/// slowed: `slower` if any of them is, `same` if every one is decided not
-/// slower, `inconclusive` otherwise.
-pub fn step_verdict(rows: &[PairedRow]) -> Verdict {
+/// slowed: `slower` if any of them is, `same` (good) if every one is
+/// decided not slower, `inconclusive` otherwise.
+pub fn step_verdict(rows: &[PairedRow], threshold_pct: f64) -> Verdict {
     if rows.iter().any(|r| r.verdict == Verdict::Slower) {
         Verdict::Slower
-    } else if rows
-        .iter()
-        .all(|r| matches!(r.verdict, Verdict::Same | Verdict::Faster))
-    {
+    } else if rows.iter().all(|r| not_slower(r, threshold_pct)) {
         Verdict::Same
     } else {
         Verdict::Inconclusive
