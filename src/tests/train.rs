@@ -283,10 +283,13 @@ fn write_mnist(dir: &std::path::Path) {
     w("t10k-labels-idx1-ubyte.gz", gz(&idx_bytes(&[2], &[3, 4])));
 }
 
+/// A new private directory of a random name (the tests remove it).
 fn scratch(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("weightinit-train-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    tempfile::Builder::new()
+        .prefix(&format!("weightinit-train-{name}-"))
+        .tempdir()
+        .expect("a scratch directory")
+        .keep()
 }
 
 #[test]
