@@ -306,10 +306,12 @@ fn map_with_derivative(act: Activation, z: &mut [f32], h: &mut [f32]) {
     }
 }
 
-/// ReLU by the compiler's own loop (one compare and a mask per vector): it
-/// beat the hand-written map (prefetch, padded tail) below [`STREAM_MIN`],
-/// 205 against 320 ns at 4096 on an AVX2 Zen 3; from there on the map's
-/// streaming stores win, and are kept.
+/// ReLU by the compiler's own loop (one compare and a mask per vector) below
+/// [`STREAM_MIN`], where the hand-written map (prefetch, padded tail) lost
+/// to the naive loop (0.75× at 4096 on a Zen 4). With it `relu_simd/4096`
+/// runs at the naive loop's speed (224 against 212 ns, within noise, `cargo
+/// bench --bench activations` on a Zen 3). From there on the map's streaming
+/// stores win (`relu_simd/16777216` 4.35 against 7.29 ms naive), and are kept.
 fn relu_loop(x: &[f32], out: &mut [f32]) {
     for (o, &v) in out.iter_mut().zip(x) {
         *o = relu(v);

@@ -124,6 +124,21 @@ fn build_bound(n: usize) -> usize {
     (n as f64).log2().ceil() as usize + 2
 }
 
+/// Asserts that a bisection of `n` commits exited 0 naming `culprit`
+/// within [`build_bound`] builds beyond the endpoints.
+fn names_culprit(o: &Output, j: &Value, culprit: &str, n: usize) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(j["first_bad"], culprit);
+    assert_eq!(j["commits"], n);
+    let builds = j["builds"].as_u64().unwrap() as usize;
+    assert!(builds - 2 <= build_bound(n), "{builds} builds");
+}
+
 #[test]
 fn one_culprit_in_sixteen_commits() {
     // Commit 0 is GOOD; 1..=16 follow, and commit 11 makes fx/op 1.5x slower.
@@ -132,16 +147,7 @@ fn one_culprit_in_sixteen_commits() {
         .collect();
     let (d, c) = repo("sixteen", &history, 0.0);
     let (o, j) = bisect(d.path(), &c[0], &c[16]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(j["first_bad"], c[11]);
-    assert_eq!(j["commits"], 16);
-    let builds = j["builds"].as_u64().unwrap() as usize;
-    assert!(builds - 2 <= build_bound(16), "{builds} builds");
+    names_culprit(&o, &j, &c[11], 16);
     let parent = &j["first_bad_vs_parent"][0];
     assert_eq!(parent["id"], "fx/op/1");
     assert!((parent["ratio"].as_f64().unwrap() - 1.5).abs() < 0.01);
@@ -172,14 +178,7 @@ fn a_partial_fix_does_not_hide_the_culprit() {
         .collect();
     let (d, c) = repo("partial", &history, 0.0);
     let (o, j) = bisect(d.path(), &c[0], &c[12]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(j["first_bad"], c[5]);
-    assert!(j["builds"].as_u64().unwrap() as usize - 2 <= build_bound(12));
+    names_culprit(&o, &j, &c[5], 12);
 }
 
 #[test]
@@ -191,13 +190,7 @@ fn a_commit_that_does_not_build_is_skipped() {
         .collect();
     let (d, c) = repo("broken", &history, 0.0);
     let (o, j) = bisect(d.path(), &c[0], &c[8]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(j["first_bad"], c[6]);
+    names_culprit(&o, &j, &c[6], 8);
     let skipped: Vec<&Value> = j["steps"]
         .as_array()
         .unwrap()
@@ -233,14 +226,7 @@ fn an_eight_percent_culprit_under_five_percent_drift() {
         .collect();
     let (d, c) = repo("drift", &history, 0.05);
     let (o, j) = bisect(d.path(), &c[0], &c[12]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(j["first_bad"], c[7]);
-    assert!(j["builds"].as_u64().unwrap() as usize - 2 <= build_bound(12));
+    names_culprit(&o, &j, &c[7], 12);
 }
 
 #[test]

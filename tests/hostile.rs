@@ -1298,9 +1298,8 @@ fn experiment_and_train_write_no_nan_or_null() {
         &["normal:1e30", "overflow"],
     );
     // A learning rate that diverges: the run says where, and the JSON holds no null.
-    let o = run(
-        d,
-        &[
+    let diverging = |json: bool| {
+        let mut args = vec![
             "train",
             "--lr",
             "1e6",
@@ -1308,11 +1307,15 @@ fn experiment_and_train_write_no_nan_or_null() {
             "50",
             "--init",
             "he_normal",
-            "--json",
-        ],
-    );
-    expect(&o, 0, &[]);
-    let text = String::from_utf8_lossy(&o.stdout);
+        ];
+        if json {
+            args.push("--json");
+        }
+        let o = run(d, &args);
+        expect(&o, 0, &[]);
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let text = diverging(true);
     assert!(!text.contains("null") && !text.contains("NaN"), "{text}");
     let j: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(
@@ -1321,20 +1324,7 @@ fn experiment_and_train_write_no_nan_or_null() {
             .is_some_and(|t| t <= 50),
         "{text}"
     );
-    let o = run(
-        d,
-        &[
-            "train",
-            "--lr",
-            "1e6",
-            "--steps",
-            "50",
-            "--init",
-            "he_normal",
-        ],
-    );
-    expect(&o, 0, &[]);
-    let text = String::from_utf8_lossy(&o.stdout);
+    let text = diverging(false);
     assert!(text.contains("diverges") && !text.contains("NaN"), "{text}");
 }
 

@@ -193,12 +193,19 @@ pub fn keep_bins(
 /// the crate from this tree in a build directory another tree used.
 pub fn touch_tree(dir: &Path) -> std::io::Result<()> {
     let now = std::time::SystemTime::now();
-    for (rel, kind, _) in files(dir)? {
-        if kind != 2 {
-            fs::File::options()
-                .write(true)
-                .open(dir.join(rel))?
-                .set_modified(now)?;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d)? {
+            let e = e?;
+            let t = e.file_type()?;
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file() {
+                fs::File::options()
+                    .write(true)
+                    .open(e.path())?
+                    .set_modified(now)?;
+            }
         }
     }
     Ok(())
