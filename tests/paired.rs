@@ -13,7 +13,7 @@
 //! never be flagged; planted slowdowns of 20% and 50% must always be, and
 //! one of 10% (twice the default threshold) in at least 90% of the trials.
 //!
-//! The sequential gate (`ab`'s default plan: looks at 12, 18, 24 and 30
+//! The sequential gate (`ab`'s default plan: looks at 12, 18, 27 and 30
 //! pairs, each at 98.75%) is run on the same model, 1000 benchmarks per
 //! seed: an A/A run is never `slower` or `faster`, and is `same` in at
 //! least 97% of them; a change exactly at the threshold (5%) is mostly
@@ -81,14 +81,14 @@ fn verdicts(seed: u64, slowdown: f64) -> (usize, usize, usize) {
 /// The sequential gate over `TRIALS` benchmarks: how many end slower,
 /// faster, same and inconclusive, and the mean rounds they took.
 fn sequential(seed: u64, slowdown: f64) -> ([usize; 4], f64) {
-    let plan = Plan::new(12, 6, 30).unwrap();
+    let plan = Plan::new(12, 30).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut counts = [0; 4];
     let mut rounds = 0;
     for _ in 0..TRIALS {
         let (b, n) = trial(&mut rng, slowdown, plan.max);
         let r = ratios(&b, &n).unwrap();
-        let looks = (plan.first..=plan.max).filter(|&k| plan.is_look(k));
+        let looks = plan.looks_at();
         let (mut last, mut used) = (Verdict::Inconclusive, 0);
         for k in looks {
             used = k;

@@ -315,9 +315,6 @@ pub(super) struct Gate {
     pub one_sided: bool,
 }
 
-/// Looks come every this many rounds after the first.
-pub(super) const LOOK_EVERY: usize = 6;
-
 impl Gate {
     /// The gate of `ab`'s and `bisect`'s flags.
     pub(super) fn from_args(a: &super::args::GateArgs) -> Result<Gate, CliError> {
@@ -338,10 +335,10 @@ impl Gate {
                 paired::MIN_PAIRS
             )));
         }
-        let plan = Plan::new(rounds, LOOK_EVERY, max_rounds).map_err(|e| match e {
+        let plan = Plan::new(rounds, max_rounds).map_err(|e| match e {
             paired::PairedError::TooFewPairs(_) => usage(format!(
                 "--rounds {rounds} is too few for {} looks at 95% together; raise --rounds or lower --max-rounds",
-                Plan { first: rounds, step: LOOK_EVERY, max: max_rounds.max(rounds) }.looks()
+                Plan { first: rounds, max: max_rounds.max(rounds) }.looks()
             )),
             e => usage(format!("--{e}")),
         })?;
@@ -387,7 +384,7 @@ pub(super) fn measure(
     gate: &Gate,
 ) -> Result<AbReport, CliError> {
     let tty = std::io::stderr().is_terminal();
-    let plan = &gate.plan;
+    let mut plan = gate.plan;
     let estimate = (chosen.len() * plan.first * 2) as f64 * (1.5 * gate.slice + 0.2);
     eprintln!(
         "paired slices: {} benchmarks, {} rounds each (up to {} while undecided, within {:.0} s), slices of {} s: about {:.0} s",
@@ -403,7 +400,8 @@ pub(super) fn measure(
     let mut spent = vec![0f64; chosen.len()];
     let mut rows: Vec<Option<PairedRow>> = vec![None; chosen.len()];
     let t0 = Instant::now();
-    for round in 0..plan.max {
+    let mut round = 0;
+    while round < plan.max {
         let mut i = 0;
         while i < chosen.len() {
             if rows[i].is_some() {
@@ -455,24 +453,41 @@ pub(super) fn measure(
             }
         }
         let done = round + 1;
+        round += 1;
+        if done == 1 {
+            // The looks, fixed from the first round's time before any ratio is judged.
+            let per_round = t0.elapsed().as_secs_f64().max(1e-3);
+            let fitted = plan.within((gate.budget / per_round).floor() as usize);
+            let looks: Vec<String> = fitted.looks_at().iter().map(|n| n.to_string()).collect();
+            eprintln!(
+                "\rlooks at {} rounds ({} look{}, each at {:.2}%): a round took {per_round:.1} s of the {:.0} s budget",
+                looks.join(", "),
+                fitted.looks(),
+                if fitted.looks() == 1 { "" } else { "s" },
+                100.0 * fitted.confidence(),
+                gate.budget
+            );
+            plan = fitted;
+        }
         if !plan.is_look(done) {
             continue;
         }
-        // The next look's cost: LOOK_EVERY more rounds of every undecided benchmark.
+        // The next look's cost: its rounds of every undecided benchmark.
+        let more = plan.next_look(done).map_or(0, |n| n - done);
         let elapsed = t0.elapsed().as_secs_f64();
         let mut next = 0.0;
         for (i, (bench_id, (b, n))) in chosen.iter().zip(&times).enumerate() {
             if rows[i].is_some() {
                 continue;
             }
-            let row = paired::judge_times(&bench_id.1, b, n, gate.threshold, plan)
+            let row = paired::judge_times(&bench_id.1, b, n, gate.threshold, &plan)
                 .map_err(|e| usage(format!("`{}`: {e}", printable(&bench_id.1))))?;
             let decided = row.verdict != Verdict::Inconclusive
                 || (gate.one_sided && paired::not_slower(&row, gate.threshold));
             if decided {
                 rows[i] = Some(row);
             } else {
-                next += spent[i] / done as f64 * LOOK_EVERY as f64;
+                next += spent[i] / done as f64 * more as f64;
             }
         }
         let last = done == plan.max || elapsed + next > gate.budget;
@@ -489,7 +504,7 @@ pub(super) fn measure(
             for (i, (bench_id, (b, n))) in chosen.iter().zip(&times).enumerate() {
                 if rows[i].is_none() {
                     rows[i] = Some(
-                        paired::judge_times(&bench_id.1, b, n, gate.threshold, plan)
+                        paired::judge_times(&bench_id.1, b, n, gate.threshold, &plan)
                             .map_err(|e| usage(format!("`{}`: {e}", printable(&bench_id.1))))?,
                     );
                 }
@@ -642,9 +657,16 @@ fn render(r: &AbReport, md: bool) -> String {
     );
     let _ = writeln!(
         s,
-        "(median of the paired ratios; looks at {} rounds, then every {LOOK_EVERY} up to {}; each look's order-statistic interval at {:.2}%, {} looks by Bonferroni; detectable: the interval's half-width)",
-        r.rounds,
-        r.max_rounds,
+        "(median of the paired ratios; looks at {} rounds; each look's order-statistic interval at {:.2}%, {} looks by Bonferroni; detectable: the interval's half-width)",
+        Plan {
+            first: r.rounds,
+            max: r.max_rounds
+        }
+        .looks_at()
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", "),
         100.0 * r.confidence,
         r.looks
     );

@@ -24,8 +24,10 @@
 //!   the rounds or the time budget run out is `inconclusive`. A gate then
 //!   says that it could not tell, rather than calling a wide interval `same`.
 //! * **Sequential looks:** a benchmark is judged at a fixed schedule of
-//!   looks ([`Plan`]: after `first` pairs, then every `step` more, up to
-//!   `max`), and stops at the first look that decides it. So that looking
+//!   looks ([`Plan`]: after `first` pairs, then each look at 1.5 times the
+//!   pairs of the one before, and at `max`), and stops at the first look
+//!   that decides it. Looks grow geometrically so that a larger `max` costs
+//!   few more of them (12 to 60 pairs: 12, 18, 27, 41, 60). So that looking
 //!   several times does not inflate the error rate, each look's interval has
 //!   confidence `1 − α/K` for the plan's `K` looks (Bonferroni): the chance
 //!   that any look excludes the true median ratio stays below α = 5%.
@@ -66,8 +68,8 @@ pub enum PairedError {
     BadTime(f64),
     /// A threshold that is not a finite percentage in `[0, 100)`.
     BadThreshold(f64),
-    /// A plan whose looks are out of order (`first`, `step`, `max`).
-    BadPlan(usize, usize, usize),
+    /// A plan whose looks are out of order (`first`, `max`).
+    BadPlan(usize, usize),
 }
 
 impl core::fmt::Display for PairedError {
@@ -81,9 +83,9 @@ impl core::fmt::Display for PairedError {
             PairedError::BadThreshold(t) => {
                 write!(f, "threshold must be a percentage in [0, 100), got {t}")
             }
-            PairedError::BadPlan(first, step, max) => write!(
+            PairedError::BadPlan(first, max) => write!(
                 f,
-                "max-rounds must be at least rounds ({first}) and at most {MAX_ROUNDS}, with looks every {step}; got {max}"
+                "max-rounds must be at least rounds ({first}) and at most {MAX_ROUNDS}, got {max}"
             ),
         }
     }
@@ -94,46 +96,79 @@ impl std::error::Error for PairedError {}
 /// The most rounds a plan may take.
 pub const MAX_ROUNDS: usize = 1000;
 
-/// When a benchmark is judged: after `first` pairs, then every `step`
-/// more, and at `max` (see the module doc).
+/// When a benchmark is judged: after `first` pairs, then at 1.5 times the
+/// pairs of the look before, and at `max` (see the module doc).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// Pairs at the first look.
     pub first: usize,
-    /// Pairs between looks.
-    pub step: usize,
     /// Pairs at the last look.
     pub max: usize,
 }
 
 impl Plan {
-    /// A plan, checked: `MIN_PAIRS ≤ first ≤ max ≤ MAX_ROUNDS`, `step ≥ 1`,
-    /// and `first` pairs enough for the per-look confidence.
-    pub fn new(first: usize, step: usize, max: usize) -> Result<Plan, PairedError> {
+    /// A plan, checked: `MIN_PAIRS ≤ first ≤ max ≤ MAX_ROUNDS`, and `first`
+    /// pairs enough for the per-look confidence.
+    pub fn new(first: usize, max: usize) -> Result<Plan, PairedError> {
         if first < MIN_PAIRS {
             return Err(PairedError::TooFewPairs(first));
         }
-        if step == 0 || max < first || max > MAX_ROUNDS {
-            return Err(PairedError::BadPlan(first, step, max));
+        if max < first || max > MAX_ROUNDS {
+            return Err(PairedError::BadPlan(first, max));
         }
-        let plan = Plan { first, step, max };
+        let plan = Plan { first, max };
         interval_rank_at(first, plan.confidence())?;
         Ok(plan)
     }
 
+    /// The pairs at each look, in order.
+    pub fn looks_at(&self) -> Vec<usize> {
+        let mut v = Vec::new();
+        let mut n = self.first;
+        while n < self.max {
+            v.push(n);
+            n = (n * 3).div_ceil(2);
+        }
+        v.push(self.max);
+        v
+    }
+
     /// Whether `n` pairs make a look.
     pub fn is_look(&self, n: usize) -> bool {
-        n == self.max || (n >= self.first && n < self.max && (n - self.first) % self.step == 0)
+        self.looks_at().contains(&n)
+    }
+
+    /// The look after `n` pairs, where there is one.
+    pub fn next_look(&self, n: usize) -> Option<usize> {
+        self.looks_at().into_iter().find(|&k| k > n)
     }
 
     /// The number of looks `K`.
     pub fn looks(&self) -> usize {
-        (self.first..=self.max).filter(|&n| self.is_look(n)).count()
+        self.looks_at().len()
     }
 
     /// Each look's confidence, `1 − α/K`.
     pub fn confidence(&self) -> f64 {
         1.0 - ALPHA / self.looks() as f64
+    }
+
+    /// This plan cut to the rounds a budget affords: its last look at
+    /// `affordable` rounds where that is fewer (never below [`MIN_PAIRS`]),
+    /// and one look only where the first look's pairs cannot reach the
+    /// confidence that several looks ask. Chosen from timings alone, before
+    /// any ratio is seen, so the bound on the error rate holds.
+    pub fn within(&self, affordable: usize) -> Plan {
+        let max = self.max.min(affordable).max(MIN_PAIRS);
+        let cut = Plan {
+            first: self.first.min(max),
+            max,
+        };
+        if interval_rank_at(cut.first, cut.confidence()).is_ok() {
+            cut
+        } else {
+            Plan { first: max, max }
+        }
     }
 }
 
@@ -162,6 +197,13 @@ pub struct PairedRow {
     /// The same for the new side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_spread_pct: Option<f64>,
+    /// The base side's slice times, ns, in the order of the rounds (where
+    /// the times are known): the data the verdict was drawn from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_ns: Vec<f64>,
+    /// The new side's slice times, ns, pair by pair with `base_ns`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub new_ns: Vec<f64>,
 }
 
 /// The whole of an `ab` run, as its JSON output.
@@ -319,6 +361,8 @@ pub fn judge_at(
         detectable_pct: 50.0 * (upper - lower),
         base_spread_pct: None,
         new_spread_pct: None,
+        base_ns: Vec::new(),
+        new_ns: Vec::new(),
     })
 }
 
@@ -335,6 +379,8 @@ pub fn judge_times(
     let mut row = judge_at(id, &r, threshold_pct, plan.confidence())?;
     row.base_spread_pct = Some(spread_pct(base_ns));
     row.new_spread_pct = Some(spread_pct(new_ns));
+    row.base_ns = base_ns.to_vec();
+    row.new_ns = new_ns.to_vec();
     Ok(row)
 }
 
@@ -462,6 +508,20 @@ mod tests {
     }
 
     #[test]
+    fn plans_fit_a_budget() {
+        let p = Plan::new(12, 30).unwrap();
+        // 17 rounds afforded: looks at 12 and 17.
+        let q = p.within(17);
+        assert_eq!((q.first, q.max, q.looks()), (12, 17, 2));
+        // More than enough: the plan as it was.
+        assert_eq!(p.within(100), p);
+        // Fewer than the first look: one look at what is afforded, never below 6.
+        assert_eq!(p.within(9), Plan { first: 9, max: 9 });
+        assert_eq!(p.within(2).max, MIN_PAIRS);
+        assert_eq!(p.within(2).looks(), 1);
+    }
+
+    #[test]
     fn binomial_cdf_sums_to_one() {
         assert!((binomial_half_cdf(12, 12) - 1.0).abs() < 1e-12);
         assert!((binomial_half_cdf(4, 0) - 1.0 / 16.0).abs() < 1e-15);
@@ -491,17 +551,19 @@ mod tests {
 
     #[test]
     fn plans_count_their_looks() {
-        let p = Plan::new(12, 6, 30).unwrap();
-        assert_eq!(p.looks(), 4);
+        let p = Plan::new(12, 30).unwrap();
+        assert_eq!(p.looks_at(), [12, 18, 27, 30]);
         assert!((p.confidence() - 0.9875).abs() < 1e-12);
-        assert!(p.is_look(12) && p.is_look(18) && p.is_look(30) && !p.is_look(13));
-        // A last look off the grid still counts.
-        assert_eq!(Plan::new(12, 6, 20).unwrap().looks(), 3);
+        assert!(p.is_look(12) && p.is_look(27) && p.is_look(30) && !p.is_look(13));
+        assert_eq!(p.next_look(18), Some(27));
+        assert_eq!(p.next_look(30), None);
+        assert_eq!(Plan::new(12, 60).unwrap().looks_at(), [12, 18, 27, 41, 60]);
+        assert_eq!(Plan::new(12, 12).unwrap().looks(), 1);
         assert!(
-            Plan::new(6, 6, 30).is_err(),
-            "6 pairs cannot reach 99% per look"
+            Plan::new(6, 30).is_err(),
+            "6 pairs cannot reach 98.75% per look"
         );
-        assert!(Plan::new(12, 6, 10).is_err());
+        assert!(Plan::new(12, 10).is_err());
     }
 
     #[test]
