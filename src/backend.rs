@@ -77,6 +77,17 @@ impl Backend {
         .expect(SHAPES_OK);
     }
 
+    /// [`Backend::matmul`] on the calling thread alone, for work already
+    /// spread over the pool (the same bytes: the GEMM's thread count never
+    /// changes a value).
+    pub(crate) fn matmul_here(self, alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) {
+        match self {
+            Backend::Naive => gemm::naive::sgemm(alpha, a, b, beta, c),
+            Backend::Fast => gemm::sgemm(alpha, a, b, beta, c),
+        }
+        .expect(SHAPES_OK);
+    }
+
     /// `h ← f(z)` and, in place, `z ← f′(z)`.
     pub(crate) fn activate(self, act: Activation, z: &mut [f32], h: &mut [f32]) {
         match self {

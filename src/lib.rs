@@ -19,7 +19,7 @@
 //! | results files, comparisons, the A/B gate's statistics, exports | [`results`] |
 //!
 //! Floors, each importing only from those below: kernels (`simd`, `rng`,
-//! [`gemm`], [`activation`], [`npy`], [`whole_file`]); samplers and
+//! [`gemm`], [`activation`], [`peak`], [`npy`], [`whole_file`]); samplers and
 //! statistics ([`sample`], `stats`, [`backend`]); [`init`] (with orthogonal
 //! weights), the experiment's `network`, [`data`]; [`experiment`], [`train`],
 //! [`results`]. Nothing below the command line prints or exits.
@@ -47,6 +47,7 @@ pub mod experiment;
 pub mod gemm;
 pub mod init;
 pub mod npy;
+pub mod peak;
 pub mod results;
 pub mod sample;
 pub mod train;
@@ -54,7 +55,6 @@ pub mod whole_file;
 
 mod network;
 mod orthogonal;
-mod peak;
 mod rng;
 mod simd;
 mod stats;

@@ -36,6 +36,22 @@ pub fn fma_loop(x: f32) -> f32 {
         .fold(0.0, |s, a| s + a.as_array().iter().sum::<f32>())
 }
 
+/// The FMA peak of every thread of the rayon pool, GFLOP/s: the fastest of
+/// five timings of [`fma_loop_par`] (about 2 ms each on a 2-core AVX2
+/// machine). A run's GFLOP/s over this is its share of the machine's ceiling.
+pub fn pool_gflops() -> f64 {
+    let threads = rayon::current_num_threads().max(1) as f64;
+    let flop = FLOP_PER_CALL as f64 * PAR_REPEAT as f64 * threads;
+    let best = (0..5)
+        .map(|i| {
+            let t = std::time::Instant::now();
+            std::hint::black_box(fma_loop_par(std::hint::black_box(1.0 + i as f32 * 1e-6)));
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    flop / best.max(1e-9) / 1e9
+}
+
 /// [`fma_loop`] calls per thread in [`fma_loop_par`], so that waking the pool
 /// (tens of µs) is small against the work.
 pub const PAR_REPEAT: usize = 256;

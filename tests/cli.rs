@@ -11,11 +11,14 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("the binary runs")
 }
 
+/// A new private directory of a random name in the temp dir (never a
+/// predictable path a neighbour could have planted).
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("weightinit-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    tempfile::Builder::new()
+        .prefix(&format!("weightinit-test-{name}-"))
+        .tempdir()
+        .expect("a temporary directory")
+        .keep()
 }
 
 /// `weightinit sample --init INIT --shape SHAPE [EXTRA…] --out OUT`.
@@ -395,7 +398,7 @@ fn report_with(root: &Path, out: &Path, extra: &[&str]) -> Value {
 fn report_reads_criterion_and_derives_figures() {
     let root = fixture("report");
     let v = report(&root, &root.with_file_name("r.json"));
-    assert_eq!(v["schema"], 2);
+    assert_eq!(v["schema"], 3);
     let m = &v["machine"];
     for k in [
         "cpu_brand",
@@ -550,9 +553,9 @@ fn compare_gates_regressions_and_lines_up_machines() {
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{not json").unwrap();
     fails_with(&["compare", &p(&base), &p(&bad)], "bad.json");
-    let v3 = dir.join("v3.json");
-    edit(&base, &v3, |v| v["schema"] = 3.into());
-    fails_with(&["compare", &p(&base), &p(&v3)], "v3.json");
+    let v9 = dir.join("v9.json");
+    edit(&base, &v9, |v| v["schema"] = 9.into());
+    fails_with(&["compare", &p(&base), &p(&v9)], "v9.json");
     // A schema-1 file (no family, model, stepping, microarchitecture or
     // clock) still loads, and with the same machine id it is a regression
     // check against a schema-2 file.
@@ -835,7 +838,7 @@ fn results_files_are_written_whole() {
     std::fs::write(&out, "old contents").unwrap();
     report(&root, &out);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(v["schema"], 2);
+    assert_eq!(v["schema"], 3);
     assert!(leftovers().is_empty(), "{:?}", leftovers());
 }
 

@@ -2,6 +2,7 @@
 use super::CliError;
 use super::args::TrainArgs;
 use super::plot;
+use super::table::printable;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,6 +18,11 @@ struct TrainReport<'a> {
     schema: u32,
     config: Config<'a>,
     runs: &'a [TrainRun],
+    /// The GEMMs' FLOP over the whole run's wall time, GFLOP/s.
+    gflops: f64,
+    /// The FMA peak of every thread, measured after the run, GFLOP/s.
+    peak_gflops: f64,
+    threads: usize,
 }
 
 #[derive(serde::Serialize)]
@@ -70,10 +76,7 @@ pub fn run(a: TrainArgs) -> Result<u8, CliError> {
     if let Some(dir) = &a.plot {
         super::check_plot_dir(dir)?;
     }
-    let split = match &a.data {
-        Some(dir) => data::idx::load_mnist(dir).map_err(CliError::usage)?,
-        None => data::digits(),
-    };
+    let split = data::open(&a.data).map_err(CliError::usage)?;
     let done = AtomicUsize::new(0);
     let total = cfg.steps * specs.len();
     let t = Instant::now();
@@ -82,6 +85,12 @@ pub fn run(a: TrainArgs) -> Result<u8, CliError> {
     })
     .map_err(train_error)?;
     let elapsed = t.elapsed();
+    let flop: u64 = runs.iter().map(|r| train::run_flop(&cfg, &split, r)).sum();
+    let speed = Speed {
+        gflops: flop as f64 / elapsed.as_secs_f64().max(1e-9) / 1e9,
+        peak_gflops: weightinit::peak::pool_gflops(),
+        threads: rayon::current_num_threads(),
+    };
     let path = a.backend.name();
     if a.json {
         let report = TrainReport {
@@ -96,15 +105,18 @@ pub fn run(a: TrainArgs) -> Result<u8, CliError> {
                 smoothing_window: WINDOW,
             },
             runs: &runs,
+            gflops: speed.gflops,
+            peak_gflops: speed.peak_gflops,
+            threads: speed.threads,
         };
         let s = serde_json::to_string(&report)
             .map_err(|e| CliError::usage(format!("cannot encode JSON: {e}")))?;
         println!("{s}");
     } else {
-        print!("{}", render(&cfg, &split, &runs, path, elapsed));
+        print!("{}", render(&cfg, &split, &runs, path, elapsed, &speed));
     }
     if let Some(dir) = a.plot {
-        let file = dir.join(format!("train_loss_{}.svg", split.name));
+        let file = dir.join(format!("train_loss_{}.svg", split.slug()));
         let title = format!(
             "training loss on {}, {} (Saito fig. 6-15)",
             split.name,
@@ -152,12 +164,20 @@ fn loss_cell(l: Option<f64>, w: usize) -> String {
     }
 }
 
+/// The run's throughput against the machine's ceiling.
+struct Speed {
+    gflops: f64,
+    peak_gflops: f64,
+    threads: usize,
+}
+
 fn render(
     cfg: &TrainConfig,
     split: &Split,
     runs: &[TrainRun],
     path: &str,
     elapsed: Duration,
+    speed: &Speed,
 ) -> String {
     let mut s = String::new();
     let sizes: Vec<String> = cfg
@@ -169,7 +189,7 @@ fn render(
         s,
         "weightinit train: {} ({} train / {} test rows), {} {}, SGD lr {}, batch {}, {} steps, \
          seed {}, {path} path: {} runs in {:.2} s",
-        split.name,
+        printable(&split.name),
         split.train.len(),
         split.test.len(),
         sizes.join("-"),
@@ -180,6 +200,15 @@ fn render(
         cfg.seed,
         runs.len(),
         elapsed.as_secs_f64()
+    );
+    let _ = writeln!(
+        s,
+        "speed: {:.1} GFLOP/s of GEMM work, {:.0}% of the {:.0} GFLOP/s FMA peak of {} thread{}",
+        speed.gflops,
+        100.0 * speed.gflops / speed.peak_gflops,
+        speed.peak_gflops,
+        speed.threads,
+        if speed.threads == 1 { "" } else { "s" }
     );
     let _ = writeln!(
         s,

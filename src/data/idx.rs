@@ -186,6 +186,9 @@ fn take(r: &mut dyn Read, n: u64, path: &Path) -> Result<Vec<u8>, IdxError> {
     Ok(out)
 }
 
+/// Bytes decompressed and handed on at a time by [`read_with`].
+const CHUNK: usize = 1 << 16;
+
 /// An IDX array of unsigned bytes: its dimensions and its data.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct IdxArray {
@@ -197,6 +200,31 @@ pub(crate) struct IdxArray {
 
 /// Reads an IDX file of unsigned bytes with `ndims` dimensions.
 pub(crate) fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
+    let mut data = Vec::new();
+    let dims = read_with(path, ndims, &mut data, |b| b)?;
+    Ok(IdxArray { dims, data })
+}
+
+/// Reads an IDX file of unsigned bytes as `f32` values `byte / 255`, converted
+/// chunk by chunk as they are decompressed: no byte copy of the whole file
+/// is held beside the floats.
+pub(crate) fn read_scaled(path: &Path, ndims: u8) -> Result<(Vec<usize>, Vec<f32>), IdxError> {
+    let mut x = Vec::new();
+    let dims = read_with(path, ndims, &mut x, |p| p as f32 / 255.0)?;
+    Ok((dims, x))
+}
+
+/// Reads the header of an IDX file of unsigned bytes with `ndims`
+/// dimensions, reserves `out` for the values it declares (at most
+/// [`MAX_BYTES`]), then appends them through `convert` as they are
+/// decompressed, [`CHUNK`] bytes at a time; returns the dimensions. Exactly
+/// the declared bytes are read, and one more is an error.
+fn read_with<T>(
+    path: &Path,
+    ndims: u8,
+    out: &mut Vec<T>,
+    convert: impl Fn(u8) -> T,
+) -> Result<Vec<usize>, IdxError> {
     let p = || path.to_path_buf();
     let mut r = open(path)?;
     let head = take(&mut r, 4, path)?;
@@ -241,14 +269,31 @@ pub(crate) fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
             declared: count,
         });
     }
-    let data = take(&mut r, count, path)?;
-    let expected = header + count;
-    if (data.len() as u64) < count {
-        return Err(IdxError::Truncated {
+    out.try_reserve_exact(count as usize)
+        .map_err(|_| IdxError::TooLarge {
             path: p(),
-            expected,
-            found: header + data.len() as u64,
-        });
+            declared: count,
+        })?;
+    let expected = header + count;
+    let io = |source| IdxError::Io { path: p(), source };
+    let mut buf = vec![0u8; CHUNK];
+    let mut got = 0u64;
+    while got < count {
+        let want = (count - got).min(CHUNK as u64) as usize;
+        let n = match r.read(&mut buf[..want]) {
+            Ok(0) => {
+                return Err(IdxError::Truncated {
+                    path: p(),
+                    expected,
+                    found: header + got,
+                });
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        out.extend(buf[..n].iter().map(|&b| convert(b)));
+        got += n as u64;
     }
     if !take(&mut r, 1, path)?.is_empty() {
         return Err(IdxError::Trailing {
@@ -256,20 +301,20 @@ pub(crate) fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
             expected,
         });
     }
-    Ok(IdxArray { dims, data })
+    Ok(dims)
 }
 
 /// Images and labels as a dataset: features pixel/255, labels checked to be digits.
 pub(crate) fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, IdxError> {
-    let im = read(images, 3)?;
+    let (dims, x) = read_scaled(images, 3)?;
     let lb = read(labels, 1)?;
-    if im.dims[0] != lb.dims[0] {
+    if dims[0] != lb.dims[0] {
         return Err(IdxError::Dims {
             path: labels.to_path_buf(),
             what: format!(
                 "{} labels for {} images in `{}`",
                 lb.dims[0],
-                im.dims[0],
+                dims[0],
                 images.display()
             ),
         });
@@ -282,9 +327,9 @@ pub(crate) fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, IdxErro
         });
     }
     Ok(Dataset {
-        x: im.data.iter().map(|&p| p as f32 / 255.0).collect(),
+        x,
         y: lb.data,
-        features: im.dims[1] * im.dims[2],
+        features: dims[1] * dims[2],
         classes: 10,
     })
 }
@@ -321,7 +366,7 @@ pub fn load_mnist(dir: &Path) -> Result<Split, IdxError> {
         });
     }
     Ok(Split {
-        name: "mnist".into(),
+        name: dir.display().to_string(),
         train,
         test,
     })

@@ -2,6 +2,15 @@
 //!
 //! Features are row-major `f32` in [0, 1]; labels are class indices.
 //!
+//! [`open`] takes what the command line's `--data` takes: `digits`, a named
+//! set in the IDX format (`fashion-mnist`, `mnist`), or a directory of the
+//! four IDX files. A named set is looked for in `$WEIGHTINIT_DATA/NAME`, then
+//! in `/usr/share/datasets/NAME`, where Debian's `dataset-fashion-mnist`
+//! package puts Fashion-MNIST (Xiao, Rasul & Vollgraf, 2017: 28×28 grey
+//! images of clothing in 10 classes, 60 000 training and 10 000 test, in
+//! MNIST's exact format and split). A directory given by path is named by
+//! the set it holds where it is one of those places, else by its path.
+//!
 //! The embedded set is the UCI optical-recognition digits (Alpaydin & Kaynak,
 //! 1998; CC BY 4.0) as scikit-learn ships it (`sklearn/datasets/data/digits.csv.gz`,
 //! unchanged): 1797 rows of 64 pixels in 0..=16, then the label. Features are
@@ -13,6 +22,7 @@
 pub mod idx;
 
 use std::io::Read;
+use std::path::{Path, PathBuf};
 
 /// The digits file, as scikit-learn ships it.
 const DIGITS_CSV_GZ: &[u8] = include_bytes!("digits.csv.gz");
@@ -64,12 +74,160 @@ impl Dataset {
 /// A named train/test split.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Split {
-    /// `digits` or `mnist`.
+    /// `digits`, `fashion-mnist`, `mnist`, or the directory it was read from.
     pub name: String,
     /// Training rows.
     pub train: Dataset,
     /// Test rows.
     pub test: Dataset,
+}
+
+/// The named sets in MNIST's IDX format, and how to get each.
+pub const NAMED: [(&str, &str); 2] = [
+    (
+        "fashion-mnist",
+        "install Debian's package `dataset-fashion-mnist` (apt-get install dataset-fashion-mnist)",
+    ),
+    (
+        "mnist",
+        "download MNIST's four IDX files (train-images-idx3-ubyte.gz and the three others)",
+    ),
+];
+
+/// The environment variable naming a directory of data sets.
+pub const DATA_ENV: &str = "WEIGHTINIT_DATA";
+
+/// Where Debian's `dataset-*` packages install.
+pub const SYSTEM_DIR: &str = "/usr/share/datasets";
+
+/// The directories a named set is looked for in, in order.
+pub fn candidates(name: &str) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(root) = std::env::var_os(DATA_ENV).filter(|v| !v.is_empty()) {
+        dirs.push(PathBuf::from(root).join(name));
+    }
+    dirs.push(Path::new(SYSTEM_DIR).join(name));
+    dirs
+}
+
+/// A data set that could not be opened.
+#[derive(Debug)]
+pub enum DataError {
+    /// A named set found in none of its places.
+    NotFound {
+        /// The set.
+        name: &'static str,
+        /// The directories looked in.
+        searched: Vec<PathBuf>,
+        /// How to get it.
+        hint: &'static str,
+    },
+    /// The set's files are wrong.
+    Idx(idx::IdxError),
+}
+
+impl core::fmt::Display for DataError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            DataError::NotFound {
+                name,
+                searched,
+                hint,
+            } => {
+                let places: Vec<String> = searched
+                    .iter()
+                    .map(|d| format!("`{}`", d.display()))
+                    .collect();
+                write!(
+                    f,
+                    "{name} is not in {}: {hint}, or put its four IDX files in ${DATA_ENV}/{name}",
+                    places.join(" or ")
+                )
+            }
+            DataError::Idx(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for DataError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DataError::Idx(e) => Some(e),
+            DataError::NotFound { .. } => None,
+        }
+    }
+}
+
+impl From<idx::IdxError> for DataError {
+    fn from(e: idx::IdxError) -> Self {
+        DataError::Idx(e)
+    }
+}
+
+/// Opens what `--data` names: `digits`, `fashion-mnist`, `mnist` (see the
+/// module doc for where they are looked for), or a directory of MNIST's four
+/// IDX files. A name wins over a directory of the same name: write `./mnist`
+/// for the directory.
+pub fn open(what: &str) -> Result<Split, DataError> {
+    if what == "digits" {
+        return Ok(digits());
+    }
+    if let Some(&(name, hint)) = NAMED.iter().find(|(n, _)| *n == what) {
+        let searched = candidates(name);
+        return match searched.iter().find(|d| d.is_dir()) {
+            Some(dir) => {
+                let mut split = idx::load_mnist(dir)?;
+                split.name = name.to_string();
+                Ok(split)
+            }
+            None => Err(DataError::NotFound {
+                name,
+                searched,
+                hint,
+            }),
+        };
+    }
+    let dir = Path::new(what);
+    let mut split = idx::load_mnist(dir)?;
+    split.name = name_of(dir);
+    Ok(split)
+}
+
+/// A directory's data-set name: the named set it is one of the places of,
+/// else the directory as given.
+fn name_of(dir: &Path) -> String {
+    let real = std::fs::canonicalize(dir).ok();
+    NAMED
+        .iter()
+        .find(|(n, _)| {
+            candidates(n)
+                .iter()
+                .any(|c| real.is_some() && std::fs::canonicalize(c).ok() == real)
+        })
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
+impl Split {
+    /// The name as a file-name part: the set's name, or the directory's last
+    /// component with anything but letters, digits, `-` and `_` replaced by `_`.
+    pub fn slug(&self) -> String {
+        let last = Path::new(&self.name)
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let s: String = last
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if s.is_empty() { "data".into() } else { s }
+    }
 }
 
 /// The embedded digits, split 1437 / 360 in the file's order.

@@ -15,6 +15,7 @@
 
 use crate::activation::Activation;
 use crate::backend::Backend;
+use crate::data::Dataset;
 use crate::gemm::{MatMut, MatRef};
 
 const SHAPES_OK: &str = "shapes are set by the network";
@@ -44,14 +45,20 @@ pub struct Grads {
 pub struct Workspace {
     /// h_1 … h_{L−1}, then the logits (and then δ_L).
     h: Vec<Vec<f32>>,
-    /// f′(z_l) of each hidden layer.
+    /// f′(z_l) of each hidden layer (and then δ_l).
     d: Vec<Vec<f32>>,
     /// δ·Wᵀ of the layer below.
     g: Vec<f32>,
+    /// Per row: minus the label's shifted logit, and ln Σ exp (the loss's two sums).
+    neg_z: Vec<f64>,
+    ln_s: Vec<f64>,
+    /// A gathered batch's rows and labels.
+    x: Vec<f32>,
+    y: Vec<u8>,
 }
 
 impl Workspace {
-    fn fit(&mut self, sizes: &[usize], rows: usize) {
+    fn fit(&mut self, sizes: &[usize], rows: usize, backward: bool) {
         let layers = sizes.len() - 1;
         self.h.resize_with(layers, Vec::new);
         self.d.resize_with(layers - 1, Vec::new);
@@ -61,8 +68,97 @@ impl Workspace {
         for (l, d) in self.d.iter_mut().enumerate() {
             d.resize(rows * sizes[l + 1], 0.0);
         }
-        self.g
-            .resize(rows * sizes.iter().copied().max().unwrap_or(0), 0.0);
+        let g = if backward {
+            rows * sizes[1..layers].iter().copied().max().unwrap_or(0)
+        } else {
+            0
+        };
+        self.g.resize(g, 0.0);
+        self.neg_z.resize(rows, 0.0);
+        self.ln_s.resize(rows, 0.0);
+    }
+
+    /// The buffers cut into row shards of at most `per` rows.
+    fn shards(&mut self, sizes: &[usize], per: usize) -> Vec<Shard<'_>> {
+        let layers = sizes.len() - 1;
+        let rows = self.neg_z.len();
+        let n = rows.div_ceil(per);
+        let mut shards: Vec<Shard> = (0..n)
+            .map(|i| Shard {
+                r0: i * per,
+                rows: per.min(rows - i * per),
+                h: Vec::with_capacity(layers),
+                d: Vec::with_capacity(layers),
+                g: &mut [],
+                neg_z: &mut [],
+                ln_s: &mut [],
+                x: &mut [],
+                y: &mut [],
+            })
+            .collect();
+        for (l, h) in self.h.iter_mut().enumerate() {
+            for (s, c) in shards.iter_mut().zip(h.chunks_mut(per * sizes[l + 1])) {
+                s.h.push(c);
+            }
+        }
+        for (l, d) in self.d.iter_mut().enumerate() {
+            for (s, c) in shards.iter_mut().zip(d.chunks_mut(per * sizes[l + 1])) {
+                s.d.push(c);
+            }
+        }
+        if !self.g.is_empty() {
+            let g_width = self.g.len() / rows;
+            for (s, c) in shards.iter_mut().zip(self.g.chunks_mut(per * g_width)) {
+                s.g = c;
+            }
+        }
+        for (s, (z, l)) in shards
+            .iter_mut()
+            .zip(self.neg_z.chunks_mut(per).zip(self.ln_s.chunks_mut(per)))
+        {
+            s.neg_z = z;
+            s.ln_s = l;
+        }
+        shards
+    }
+}
+
+/// One block of rows of a [`Workspace`]: rows are independent until ∂W sums
+/// over them, so blocks run on separate threads.
+struct Shard<'a> {
+    r0: usize,
+    rows: usize,
+    h: Vec<&'a mut [f32]>,
+    d: Vec<&'a mut [f32]>,
+    g: &'a mut [f32],
+    neg_z: &'a mut [f64],
+    ln_s: &'a mut [f64],
+    /// The shard's rows and labels of a gathered batch (empty otherwise).
+    x: &'a mut [f32],
+    y: &'a mut [u8],
+}
+
+/// The fewest rows a shard is given: below this, a thread's share of a
+/// step is shorter than waking it.
+const SHARD_MIN_ROWS: usize = 16;
+
+/// Rows per shard for `rows` rows on the backend's threads.
+fn shard_rows(rows: usize, k: Backend) -> usize {
+    let threads = match k {
+        Backend::Naive => 1,
+        Backend::Fast => rayon::current_num_threads().max(1),
+    };
+    let shards = threads.min(rows / SHARD_MIN_ROWS).max(1);
+    rows.div_ceil(shards).max(1)
+}
+
+/// Runs `f` on every shard: over the rayon pool on the fast backend, in
+/// order on the naive one.
+fn each_shard(shards: Vec<Shard<'_>>, k: Backend, f: impl Fn(Shard<'_>) + Sync + Send) {
+    use rayon::prelude::*;
+    match k {
+        Backend::Naive => shards.into_iter().for_each(f),
+        Backend::Fast => shards.into_par_iter().for_each(f),
     }
 }
 
@@ -82,19 +178,23 @@ impl Mlp {
         self.sizes.len() - 1
     }
 
-    /// Forward pass of `rows` inputs `x`; the logits are `ws.h[L−1]`.
-    fn forward(&self, x: &[f32], rows: usize, act: Activation, k: Backend, ws: &mut Workspace) {
-        ws.fit(&self.sizes, rows);
-        let layers = self.layers();
+    /// Forward pass of one shard's rows `x`; the logits are `sh.h[L−1]`.
+    fn forward_rows(&self, x: &[f32], sh: &mut Shard<'_>, act: Activation, k: Backend) {
+        let (rows, layers) = (sh.rows, self.layers());
         for l in 0..layers {
             let (fan_in, fan_out) = (self.sizes[l], self.sizes[l + 1]);
-            let (below, here) = ws.h.split_at_mut(l);
-            let input = if l == 0 { x } else { &below[l - 1][..] };
-            let z = &mut here[0];
+            let (below, here) = sh.h.split_at_mut(l);
+            let input: &[f32] = if l == 0 { x } else { &*below[l - 1] };
+            // z_l goes into d[l] on hidden layers (where it becomes f′(z_l)), into h on the last.
+            let z: &mut [f32] = if l + 1 < layers {
+                &mut *sh.d[l]
+            } else {
+                &mut *here[0]
+            };
             for row in z.chunks_exact_mut(fan_out) {
                 row.copy_from_slice(&self.b[l]);
             }
-            k.matmul(
+            k.matmul_here(
                 1.0,
                 MatRef::row_major(input, rows, fan_in).expect(SHAPES_OK),
                 MatRef::row_major(&self.w[l], fan_in, fan_out).expect(SHAPES_OK),
@@ -102,11 +202,20 @@ impl Mlp {
                 &mut MatMut::row_major(z, rows, fan_out).expect(SHAPES_OK),
             );
             if l + 1 < layers {
-                // z_l becomes f′(z_l) in d, h_l = f(z_l) in h.
-                std::mem::swap(&mut ws.d[l], &mut here[0]);
-                k.activate(act, &mut ws.d[l], &mut here[0]);
+                k.activate(act, sh.d[l], here[0]);
             }
         }
+    }
+
+    /// Forward pass of `rows` inputs `x`, row shards in parallel; the logits are `ws.h[L−1]`.
+    fn forward(&self, x: &[f32], rows: usize, act: Activation, k: Backend, ws: &mut Workspace) {
+        ws.fit(&self.sizes, rows, false);
+        let per = shard_rows(rows, k);
+        let f = self.sizes[0];
+        each_shard(ws.shards(&self.sizes, per), k, |mut sh| {
+            let xs = &x[sh.r0 * f..(sh.r0 + sh.rows) * f];
+            self.forward_rows(xs, &mut sh, act, k);
+        });
     }
 
     /// The logits of `rows` inputs (row-major `rows × classes`).
@@ -124,6 +233,14 @@ impl Mlp {
     }
 
     /// Loss and gradients on the batch `x`, `y` (`y.len()` rows).
+    ///
+    /// Two phases. Blocks of rows, one per thread, run the forward pass, the
+    /// softmax and every `δ_l` (all row by row). Then each layer's `∂W_l` is
+    /// one GEMM over the whole batch, and `∂b_l` one column sum. Every value
+    /// is computed by the same operations in the same order as on one
+    /// thread, so the gradients are the same bytes for any thread count.
+    /// (Training runs [`Mlp::step`]; the gradient checks call this.)
+    #[cfg(test)]
     pub fn gradients(
         &self,
         x: &[f32],
@@ -133,54 +250,162 @@ impl Mlp {
         ws: &mut Workspace,
         grads: &mut Grads,
     ) -> f32 {
+        let loss = self.backprop(Batch::Given { x, y }, act, k, ws);
         let rows = y.len();
-        self.forward(x, rows, act, k, ws);
-        let layers = self.layers();
-        let classes = self.sizes[layers];
-        let loss = softmax_ce(&mut ws.h[layers - 1], y, classes, k);
-        // δ_L is in h[L−1]; each step down leaves δ_l in h[l−1].
-        for l in (0..layers).rev() {
-            let (fan_in, fan_out) = (self.sizes[l], self.sizes[l + 1]);
-            let (below, here) = ws.h.split_at_mut(l);
-            let delta = &here[0][..rows * fan_out];
-            let input = if l == 0 { x } else { &below[l - 1][..] };
-            let dv = MatRef::row_major(delta, rows, fan_out).expect(SHAPES_OK);
-            k.matmul(
-                1.0,
-                MatRef::row_major(input, rows, fan_in).expect(SHAPES_OK).t(),
-                dv,
-                0.0,
-                &mut MatMut::row_major(&mut grads.w[l], fan_in, fan_out).expect(SHAPES_OK),
-            );
-            column_sums(delta, fan_out, &mut grads.b[l]);
-            if l > 0 {
-                let g = &mut ws.g[..rows * fan_in];
-                k.matmul(
-                    1.0,
-                    dv,
-                    MatRef::row_major(&self.w[l], fan_in, fan_out)
-                        .expect(SHAPES_OK)
-                        .t(),
-                    0.0,
-                    &mut MatMut::row_major(g, rows, fan_in).expect(SHAPES_OK),
-                );
-                for ((o, gi), di) in below[l - 1].iter_mut().zip(g.iter()).zip(&ws.d[l - 1]) {
-                    *o = gi * di;
-                }
+        let work = grads.w.iter_mut().zip(grads.b.iter_mut()).enumerate();
+        let layer = |(l, (gw, gb)): (usize, (&mut Vec<f32>, &mut Vec<f32>))| {
+            weight_grads(&self.sizes, l, x, rows, ws, k, gw, gb);
+        };
+        match k {
+            Backend::Naive => work.for_each(layer),
+            Backend::Fast => {
+                use rayon::prelude::*;
+                work.collect::<Vec<_>>().into_par_iter().for_each(layer)
             }
         }
         loss
     }
 
-    /// One SGD step: `θ ← θ − lr·∂θ`.
-    pub fn sgd(&mut self, grads: &Grads, lr: f32) {
-        let params = self.w.iter_mut().chain(self.b.iter_mut());
-        let gs = grads.w.iter().chain(grads.b.iter());
-        for (p, g) in params.zip(gs) {
-            for (pi, gi) in p.iter_mut().zip(g) {
-                *pi -= lr * gi;
+    /// One SGD step on the training rows `rows` of `data`: the batch is
+    /// gathered by the row blocks that use it, the gradients are those of
+    /// [`Mlp::gradients`], and each layer is updated as soon as its `∂W`
+    /// and `∂b` are known, `θ ← θ − lr·∂θ`. So a step joins the threads
+    /// twice. Returns the batch loss before the update; a loss that is not
+    /// finite updates nothing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn step(
+        &mut self,
+        data: &Dataset,
+        rows: &[u32],
+        lr: f32,
+        act: Activation,
+        k: Backend,
+        ws: &mut Workspace,
+        grads: &mut Grads,
+    ) -> f32 {
+        let loss = self.backprop(Batch::Gather { data, rows }, act, k, ws);
+        if !loss.is_finite() {
+            return loss;
+        }
+        let n = rows.len();
+        let x = std::mem::take(&mut ws.x);
+        let Mlp { sizes, w, b } = self;
+        let work = w
+            .iter_mut()
+            .zip(b.iter_mut())
+            .zip(grads.w.iter_mut().zip(grads.b.iter_mut()))
+            .enumerate();
+        let ws_ref = &*ws;
+        let layer = |(l, ((w, b), (gw, gb))): (usize, (LayerMut, LayerMut))| {
+            weight_grads(sizes, l, &x, n, ws_ref, k, gw, gb);
+            sgd(w, gw, lr);
+            sgd(b, gb, lr);
+        };
+        match k {
+            Backend::Naive => work.for_each(layer),
+            Backend::Fast => {
+                use rayon::prelude::*;
+                work.collect::<Vec<_>>().into_par_iter().for_each(layer)
             }
         }
+        ws.x = x;
+        loss
+    }
+
+    /// The row-local half of a step: forward pass, softmax and every `δ_l`,
+    /// in row blocks (over the pool on the fast backend). Returns the batch loss.
+    fn backprop(&self, batch: Batch<'_>, act: Activation, k: Backend, ws: &mut Workspace) -> f32 {
+        let layers = self.layers();
+        let classes = self.sizes[layers];
+        let f = self.sizes[0];
+        let rows = batch.rows();
+        ws.fit(&self.sizes, rows, true);
+        if matches!(batch, Batch::Gather { .. }) {
+            ws.x.resize(rows * f, 0.0);
+            ws.y.resize(rows, 0);
+        }
+        let per = shard_rows(rows, k);
+        let inv_rows = 1.0 / rows as f32;
+        let (mut xs, mut ys) = (std::mem::take(&mut ws.x), std::mem::take(&mut ws.y));
+        let mut shards = ws.shards(&self.sizes, per);
+        for (sh, (bx, by)) in shards
+            .iter_mut()
+            .zip(xs.chunks_mut((per * f).max(1)).zip(ys.chunks_mut(per)))
+        {
+            sh.x = bx;
+            sh.y = by;
+        }
+        let run = |mut sh: Shard<'_>| {
+            let (r0, n) = (sh.r0, sh.rows);
+            let x_own = std::mem::take(&mut sh.x);
+            let y_own = std::mem::take(&mut sh.y);
+            let (x, y): (&[f32], &[u8]) = match &batch {
+                #[cfg(test)]
+                Batch::Given { x, y } => (&x[r0 * f..(r0 + n) * f], &y[r0..r0 + n]),
+                Batch::Gather { data, rows } => {
+                    for ((dst, yi), &r) in x_own
+                        .chunks_exact_mut(f)
+                        .zip(y_own.iter_mut())
+                        .zip(&rows[r0..r0 + n])
+                    {
+                        dst.copy_from_slice(data.row(r as usize));
+                        *yi = data.y[r as usize];
+                    }
+                    (&*x_own, &*y_own)
+                }
+            };
+            self.forward_rows(x, &mut sh, act, k);
+            softmax_rows(
+                &mut *sh.h[layers - 1],
+                y,
+                classes,
+                inv_rows,
+                sh.neg_z,
+                sh.ln_s,
+                k,
+            );
+            // δ_L is in h[L−1]; δ_{l−1} = (δ_l·W_lᵀ) ⊙ f′(z_{l−1}) replaces f′ in d[l−1].
+            for l in (1..layers).rev() {
+                let (fan_in, fan_out) = (self.sizes[l], self.sizes[l + 1]);
+                let (lower, upper) = sh.d.split_at_mut(l);
+                let delta: &[f32] = if l + 1 == layers {
+                    &*sh.h[l]
+                } else {
+                    &*upper[0]
+                };
+                let g = &mut sh.g[..n * fan_in];
+                k.matmul_here(
+                    1.0,
+                    MatRef::row_major(delta, n, fan_out).expect(SHAPES_OK),
+                    MatRef::row_major(&self.w[l], fan_in, fan_out)
+                        .expect(SHAPES_OK)
+                        .t(),
+                    0.0,
+                    &mut MatMut::row_major(g, n, fan_in).expect(SHAPES_OK),
+                );
+                for (di, gi) in lower[l - 1].iter_mut().zip(g.iter()) {
+                    *di *= gi;
+                }
+            }
+        };
+        match k {
+            Backend::Naive => shards.into_iter().for_each(run),
+            Backend::Fast => {
+                use rayon::prelude::*;
+                shards.into_par_iter().for_each(run)
+            }
+        }
+        ws.x = xs;
+        ws.y = ys;
+        // The loss's two sums, each in row order as on one thread.
+        let mut log_p = 0f64;
+        for v in &ws.neg_z[..rows] {
+            log_p += v;
+        }
+        for v in &ws.ln_s[..rows] {
+            log_p += v;
+        }
+        (log_p / rows as f64) as f32
     }
 
     /// Zero gradients of this network's shapes.
@@ -189,21 +414,89 @@ impl Mlp {
         Grads { w: z.w, b: z.b }
     }
 
-    /// The fraction of rows whose largest logit is their label.
+    /// The fraction of rows whose largest logit is their label, in blocks of
+    /// [`EVAL_ROWS`] rows, so that the workspace stays small whatever the data
+    /// set (each row's logits are the same bytes at any block size: the GEMM
+    /// sums every element in one order).
     pub fn accuracy(&self, x: &[f32], y: &[u8], act: Activation, k: Backend) -> f64 {
         if y.is_empty() {
             return 0.0;
         }
         let classes = *self.sizes.last().expect("sizes");
-        let z = self.logits(x, y.len(), act, k);
-        let hits = z
-            .chunks_exact(classes)
-            .zip(y)
-            .filter(|(row, label)| argmax(row) == **label as usize)
-            .count();
+        let features = self.sizes[0];
+        let mut ws = Workspace::default();
+        let mut hits = 0;
+        for (xs, ys) in x.chunks(EVAL_ROWS * features).zip(y.chunks(EVAL_ROWS)) {
+            self.forward(xs, ys.len(), act, k, &mut ws);
+            let z = &ws.h[self.layers() - 1];
+            hits += z
+                .chunks_exact(classes)
+                .zip(ys)
+                .filter(|(row, label)| argmax(row) == **label as usize)
+                .count();
+        }
         hits as f64 / y.len() as f64
     }
 }
+
+/// Where a step's batch comes from.
+enum Batch<'a> {
+    /// Rows already in place (the gradient checks).
+    #[cfg(test)]
+    Given { x: &'a [f32], y: &'a [u8] },
+    /// Training rows to gather, each row block its own.
+    Gather { data: &'a Dataset, rows: &'a [u32] },
+}
+
+impl Batch<'_> {
+    fn rows(&self) -> usize {
+        match self {
+            #[cfg(test)]
+            Batch::Given { y, .. } => y.len(),
+            Batch::Gather { rows, .. } => rows.len(),
+        }
+    }
+}
+
+/// A layer's weights and biases (or their gradients), mutably.
+type LayerMut<'a> = (&'a mut Vec<f32>, &'a mut Vec<f32>);
+
+/// `∂W_l = h_{l−1}ᵀ·δ_l` over the whole batch (one GEMM), and `∂b_l`, after
+/// [`Mlp::backprop`] left `δ_l` in the workspace; `x` is the batch's input.
+#[allow(clippy::too_many_arguments)]
+fn weight_grads(
+    sizes: &[usize],
+    l: usize,
+    x: &[f32],
+    rows: usize,
+    ws: &Workspace,
+    k: Backend,
+    gw: &mut [f32],
+    gb: &mut [f32],
+) {
+    let layers = sizes.len() - 1;
+    let (fan_in, fan_out) = (sizes[l], sizes[l + 1]);
+    let delta: &[f32] = if l + 1 == layers { &ws.h[l] } else { &ws.d[l] };
+    let input: &[f32] = if l == 0 { x } else { &ws.h[l - 1] };
+    k.matmul(
+        1.0,
+        MatRef::row_major(input, rows, fan_in).expect(SHAPES_OK).t(),
+        MatRef::row_major(delta, rows, fan_out).expect(SHAPES_OK),
+        0.0,
+        &mut MatMut::row_major(gw, fan_in, fan_out).expect(SHAPES_OK),
+    );
+    column_sums(delta, fan_out, gb);
+}
+
+/// `θ ← θ − lr·∂θ`, element by element.
+fn sgd(p: &mut [f32], g: &[f32], lr: f32) {
+    for (pi, gi) in p.iter_mut().zip(g) {
+        *pi -= lr * gi;
+    }
+}
+
+/// Rows per block of [`Mlp::accuracy`].
+pub const EVAL_ROWS: usize = 4096;
 
 /// The index of the largest value (the first of equals).
 pub fn argmax(v: &[f32]) -> usize {
@@ -227,24 +520,40 @@ fn column_sums(m: &[f32], cols: usize, out: &mut [f32]) {
 }
 
 /// Mean softmax cross-entropy of the logits `z` (rows of `classes`) against
-/// `y`; `z` becomes ∂loss/∂z = (softmax − onehot)/rows. Each row is shifted by
-/// its maximum first, so no exponential overflows.
+/// `y`; `z` becomes ∂loss/∂z = (softmax − onehot)/rows.
+#[cfg(test)]
 pub fn softmax_ce(z: &mut [f32], y: &[u8], classes: usize, k: Backend) -> f32 {
     let rows = y.len();
-    let mut log_p = 0f64;
-    for (row, &label) in z.chunks_exact_mut(classes).zip(y) {
+    let (mut neg_z, mut ln_s) = (vec![0f64; rows], vec![0f64; rows]);
+    softmax_rows(z, y, classes, 1.0 / rows as f32, &mut neg_z, &mut ln_s, k);
+    let log_p = neg_z.iter().chain(&ln_s).fold(0f64, |a, v| a + v);
+    (log_p / rows as f64) as f32
+}
+
+/// The softmax cross-entropy of the logit rows `z` (of `classes`) against
+/// `y`: `z` becomes (softmax − onehot)·`inv_rows`, and each row's loss is
+/// `neg_z + ln_s`, minus its label's logit and ln Σ exp after the row is
+/// shifted by its maximum (so that no exponential overflows).
+fn softmax_rows(
+    z: &mut [f32],
+    y: &[u8],
+    classes: usize,
+    inv_rows: f32,
+    neg_z: &mut [f64],
+    ln_s: &mut [f64],
+    k: Backend,
+) {
+    for ((row, &label), nz) in z.chunks_exact_mut(classes).zip(y).zip(neg_z.iter_mut()) {
         let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         row.iter_mut().for_each(|v| *v -= m);
-        log_p -= row[label as usize] as f64;
+        *nz = -(row[label as usize] as f64);
     }
     k.exp_in_place(z);
-    let inv_rows = 1.0 / rows as f32;
-    for (row, &label) in z.chunks_exact_mut(classes).zip(y) {
+    for ((row, &label), ls) in z.chunks_exact_mut(classes).zip(y).zip(ln_s.iter_mut()) {
         let s: f32 = row.iter().sum();
-        log_p += (s as f64).ln();
+        *ls = (s as f64).ln();
         let scale = inv_rows / s;
         row.iter_mut().for_each(|v| *v *= scale);
         row[label as usize] -= inv_rows;
     }
-    (log_p / rows as f64) as f32
 }
