@@ -51,7 +51,8 @@ fn samplers(c: &mut Criterion) {
 
 fn fill(c: &mut Criterion) {
     let mut g = c.benchmark_group("fill_f32");
-    for n in SIZES {
+    // The write-only ceiling, at the sizes of the samplers and at an L2-sized point.
+    for n in [4096, 1 << 16, 1 << 20, 1 << 24] {
         g.throughput(Throughput::Elements(n as u64));
         if n >= 1 << 24 {
             g.sample_size(10).sampling_mode(SamplingMode::Flat);

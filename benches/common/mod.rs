@@ -24,10 +24,13 @@ pub fn operands(m: usize, k: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
 /// benchmarks set fewer samples and flat sampling themselves.
 #[allow(dead_code)] // sgemm_pairs, which shares this module, has no criterion
 pub fn config() -> criterion::Criterion {
+    // The suite's settings are part of every benchmark's definition (its
+    // suite version): one constant, read here and by `report`.
+    let s = weightinit::results::suite::SETTINGS;
     criterion::Criterion::default()
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_millis(1500))
-        .sample_size(20)
+        .warm_up_time(std::time::Duration::from_millis(s.warm_up_ms))
+        .measurement_time(std::time::Duration::from_millis(s.measurement_ms))
+        .sample_size(s.sample_size)
         .without_plots()
 }
 

@@ -35,6 +35,10 @@ pub enum Cmd {
     Report(ReportArgs),
     /// Compare results files: regressions on one machine, or machines side by side.
     Compare(CompareArgs),
+    /// Score machines against a reference machine, per area, with 95% intervals.
+    Score(ScoreArgs),
+    /// Each benchmark against the machine's measured roofs (compute, bandwidth per level).
+    Roofline(RooflineArgs),
     /// Paired A/B runs of two git revisions' benchmarks: the regression gate.
     Ab(AbArgs),
     /// Find the commit that made the benchmarks slower, by paired bisection.
@@ -126,9 +130,11 @@ pub struct TrainArgs {
     /// Seed of the weights and the batches.
     #[arg(long, default_value_t = weightinit::DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
-    /// MNIST's four IDX files (plain or .gz) in this directory, instead of the embedded digits.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<std::path::PathBuf>,
+    /// The data: `digits` (embedded), `fashion-mnist` or `mnist` (looked for in
+    /// $WEIGHTINIT_DATA/NAME, then /usr/share/datasets/NAME), or a directory of
+    /// MNIST's four IDX files (plain or .gz).
+    #[arg(long, value_name = "NAME|DIR", default_value = "digits")]
+    pub data: String,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -222,6 +228,42 @@ pub struct CompareArgs {
     /// Machines side by side: only the per-area summary and the key ratios.
     #[arg(long)]
     pub summary: bool,
+    /// Refuse files of different (or unknown) suite versions, exit 2,
+    /// instead of comparing the benchmarks whose definitions match.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    /// Results files, one per machine (merged runs give measured intervals).
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<std::path::PathBuf>,
+    /// The reference machine's results file: it scores 1.00 (default: the first file).
+    #[arg(long, value_name = "FILE")]
+    pub reference: Option<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Draw the scores (SVG): one group per area, a bar per machine, intervals as whiskers.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<std::path::PathBuf>,
+    /// Refuse files of another suite version than the reference's (exit 2).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RooflineArgs {
+    /// Results files, one roofline each.
+    #[arg(required = true, num_args = 1..)]
+    pub files: Vec<std::path::PathBuf>,
+    /// Write `roofline_<machine-id>.svg` per file into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// A number of seconds or a percentage, any float: NaN and negative values
@@ -241,8 +283,9 @@ pub struct GateArgs {
     #[arg(long, default_value_t = 12, allow_negative_numbers = true, value_parser = count)]
     pub rounds: usize,
     /// Pairs per benchmark at most: an undecided benchmark gets more rounds,
-    /// looked at every 6, up to this.
-    #[arg(long, default_value_t = 30, allow_negative_numbers = true, value_parser = count)]
+    /// looked at 1.5 times the pairs of the look before, up to this (and to
+    /// what the budget affords, fixed after the first round).
+    #[arg(long, default_value_t = 60, allow_negative_numbers = true, value_parser = count)]
     pub max_rounds: usize,
     /// Seconds of slices at most; benchmarks still undecided then are inconclusive.
     #[arg(long, default_value_t = 420.0, allow_negative_numbers = true, value_parser = float)]
@@ -251,7 +294,7 @@ pub struct GateArgs {
     #[arg(long, default_value_t = 5.0, allow_negative_numbers = true, value_parser = float)]
     pub threshold: f64,
     /// Measurement time of one slice, seconds (plus half of it to warm up).
-    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true, value_parser = float)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true, value_parser = float)]
     pub slice: f64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

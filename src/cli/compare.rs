@@ -4,7 +4,9 @@ use super::args::{CompareArgs, Format};
 use super::plot;
 use super::table::{printable, share, table};
 use std::fmt::Write;
-use weightinit::results::compare::{self, Cell, Comparison, SINGLE_RUN_ALLOWANCE_PCT, Verdict};
+use weightinit::results::compare::{
+    self, Cell, Comparison, SINGLE_RUN_ALLOWANCE_PCT, SuiteCheck, Verdict,
+};
 use weightinit::results::{self, ResultsFile, fmt_time};
 
 pub fn run(a: CompareArgs) -> Result<u8, CliError> {
@@ -26,7 +28,7 @@ pub fn run(a: CompareArgs) -> Result<u8, CliError> {
             .and_then(|_| weightinit::whole_file::check_target(p).map(|_| ()))
             .map_err(|e| CliError::usage(format!("--plot `{}`: {e}", p.display())))?;
     }
-    let cmp = compare::compare(&files, a.threshold).map_err(CliError::usage)?;
+    let cmp = compare::compare(&files, a.threshold, a.strict).map_err(CliError::usage)?;
     let text = match a.format {
         Format::Json => {
             serde_json::to_string_pretty(&cmp)
@@ -45,6 +47,34 @@ pub fn run(a: CompareArgs) -> Result<u8, CliError> {
     Ok(if cmp.regressed() { 1 } else { 0 })
 }
 
+/// What the suite versions left out or could not check, before the tables.
+pub(super) fn suite_note(suite: &SuiteCheck) -> String {
+    let mut s = String::new();
+    if !suite.left_out.is_empty() {
+        let _ = writeln!(
+            s,
+            "left out {} benchmark{} whose definition differs between the files (another suite version):",
+            suite.left_out.len(),
+            if suite.left_out.len() == 1 { "" } else { "s" }
+        );
+        for l in &suite.left_out {
+            let _ = writeln!(s, "  {}: {}", l.id, l.why);
+        }
+    }
+    for (f, schema) in &suite.unversioned {
+        let why = if *schema < 3 {
+            format!("schema {schema}, older than suite versions")
+        } else {
+            "an import, without definitions".to_string()
+        };
+        let _ = writeln!(
+            s,
+            "{f}: no suite version ({why}): its benchmarks are matched by ID alone (`--strict` refuses it)"
+        );
+    }
+    s
+}
+
 fn cell_text(c: &Option<Cell>) -> String {
     match c {
         None => "—".into(),
@@ -57,7 +87,12 @@ fn cell_text(c: &Option<Cell>) -> String {
                 let _ = write!(s, ", {x:.1}x naive");
             }
             if let Some(f) = c.fraction_of_ceiling {
-                let _ = write!(s, ", {} of ceiling", share(f));
+                // `share` says "at ceiling" above 1 (the ceiling measured in other weather).
+                let _ = if f > 1.0 {
+                    write!(s, ", {}", share(f))
+                } else {
+                    write!(s, ", {} of ceiling", share(f))
+                };
             }
             s
         }
@@ -153,7 +188,13 @@ fn render(c: &Comparison, files: &[&ResultsFile], md: bool, summary_only: bool) 
             rows,
             only_in,
             assumed_one_machine,
+            suite,
         } => {
+            let note = suite_note(suite);
+            if !note.is_empty() {
+                s += &note;
+                s.push('\n');
+            }
             if *assumed_one_machine {
                 let _ = writeln!(
                     s,
@@ -208,7 +249,13 @@ fn render(c: &Comparison, files: &[&ResultsFile], md: bool, summary_only: bool) 
             summary,
             rows,
             only_in,
+            suite,
         } => {
+            let note = suite_note(suite);
+            if !note.is_empty() {
+                s += &note;
+                s.push('\n');
+            }
             let _ = writeln!(
                 s,
                 "{h}machines side by side: geometric means per area (speed relative to {}; share of each machine's own ceiling)\n",

@@ -15,7 +15,9 @@ mod export;
 mod info;
 mod plot;
 mod report;
+mod roofline;
 mod sample;
+mod score;
 mod signals;
 mod table;
 mod train;
@@ -75,6 +77,8 @@ fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Some(Cmd::Report(a)) => report::run(a),
         Some(Cmd::Compare(a)) => compare::run(a),
+        Some(Cmd::Score(a)) => score::run(a),
+        Some(Cmd::Roofline(a)) => roofline::run(a),
         Some(Cmd::Ab(a)) => ab::run(a),
         Some(Cmd::Bisect(a)) => bisect::run(a),
         Some(Cmd::Cache(a)) => cache::run(a),

@@ -191,6 +191,29 @@ where
 
 /// A bar chart: change % per benchmark (regression) or throughput per benchmark and machine.
 pub fn compare_chart(c: &Comparison, path: &Path) -> Result<(), String> {
+    if let Comparison::Machines {
+        labels, summary, ..
+    } = c
+    {
+        let groups: Vec<String> = summary.iter().map(|a| a.area.clone()).collect();
+        let values: Vec<Vec<Bar>> = summary
+            .iter()
+            .map(|a| {
+                a.speed_vs_first
+                    .iter()
+                    .map(|&v| Bar {
+                        value: v,
+                        interval: None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let title = format!(
+            "speed relative to {}, geometric mean per area",
+            labels.first().map_or("", |l| l.as_str())
+        );
+        return grouped_chart(&title, &groups, labels, &values, path);
+    }
     let wrap = |e: String| format!("cannot write `{}`: {e}", path.display());
     let bars: Vec<(String, Vec<f64>)> = match c {
         Comparison::Regression { rows, .. } => rows
@@ -333,4 +356,299 @@ pub fn train_loss(runs: &[TrainRun], title: &str, path: &Path) -> Result<(), Str
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
         .map_err(|e| format!("cannot create the directory of `{}`: {e}", path.display()))?;
     write_svg(path, &svg).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+/// One bar of a [`grouped_chart`]: a value and its interval, where known.
+pub struct Bar {
+    /// The bar's height.
+    pub value: f64,
+    /// The whisker, where there is one.
+    pub interval: Option<(f64, f64)>,
+}
+
+/// Bars grouped by area, one colour per machine with a legend, whiskers for
+/// the intervals, and a line at 1.00 (the reference).
+pub fn grouped_chart(
+    title: &str,
+    groups: &[String],
+    machines: &[String],
+    values: &[Vec<Bar>],
+    path: &Path,
+) -> Result<(), String> {
+    let wrap = |e: String| format!("cannot write `{}`: {e}", path.display());
+    let top = values
+        .iter()
+        .flatten()
+        .map(|b| b.interval.map_or(b.value, |i| i.1).max(b.value))
+        .fold(1.0f64, f64::max);
+    if !top.is_finite() || top > 1e12 || values.iter().flatten().any(|b| !b.value.is_finite()) {
+        return Err(wrap("a value no axis can show".into()));
+    }
+    let (m, g) = (machines.len().max(1), groups.len().max(1));
+    let width = (160 + g * (m * 36 + 40)).clamp(640, 1600) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, 460)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| wrap(err(e)))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(48)
+            .build_cartesian_2d(0f64..g as f64, 0f64..top * 1.3)
+            .map_err(|e| wrap(err(e)))?;
+        let names: Vec<String> = groups.to_vec();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(g * 2 + 1)
+            .x_label_formatter(&|x| {
+                // A label at each group's centre only.
+                let c = x - x.floor();
+                if (c - 0.5).abs() < 1e-6 {
+                    names.get(x.floor() as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("speed ratio (higher is faster)")
+            .draw()
+            .map_err(|e| wrap(err(e)))?;
+        let slot = 0.8 / m as f64;
+        for (j, machine) in machines.iter().enumerate() {
+            let color = Palette99::pick(j).to_rgba();
+            let rects: Vec<Rectangle<(f64, f64)>> = values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, bars)| bars.get(j).map(|b| (i, b)))
+                .map(|(i, b)| {
+                    let x0 = i as f64 + 0.1 + j as f64 * slot;
+                    Rectangle::new([(x0, 0.0), (x0 + slot * 0.9, b.value)], color.filled())
+                })
+                .collect();
+            chart
+                .draw_series(rects)
+                .map_err(|e| wrap(err(e)))?
+                .label(machine.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
+                });
+            for (i, bars) in values.iter().enumerate() {
+                if let Some(Bar {
+                    interval: Some((lo, hi)),
+                    ..
+                }) = bars.get(j)
+                {
+                    let xc = i as f64 + 0.1 + (j as f64 + 0.45) * slot;
+                    let cap = slot * 0.2;
+                    let lines = [
+                        vec![(xc, *lo), (xc, *hi)],
+                        vec![(xc - cap, *lo), (xc + cap, *lo)],
+                        vec![(xc - cap, *hi), (xc + cap, *hi)],
+                    ];
+                    chart
+                        .draw_series(
+                            lines
+                                .into_iter()
+                                .map(|l| PathElement::new(l, BLACK.stroke_width(1))),
+                        )
+                        .map_err(|e| wrap(err(e)))?;
+                }
+            }
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, 1.0), (g as f64, 1.0)],
+                BLACK.stroke_width(1),
+            )))
+            .map_err(|e| wrap(err(e)))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| wrap(err(e)))?;
+        root.present().map_err(|e| wrap(err(e)))?;
+    }
+    write_svg(path, &svg)
+}
+
+/// The roofline of one machine: log-log, GFLOP/s against FLOP per byte, the
+/// measured roofs as lines, every benchmark a numbered point, and a key of
+/// the numbers beside the chart. Labels that would overlap are moved apart
+/// (with a leader line to their point).
+pub fn roofline_chart(
+    r: &weightinit::results::roofline::Roofline,
+    path: &Path,
+) -> Result<(), String> {
+    let wrap = |e: String| format!("cannot write `{}`: {e}", path.display());
+    let pts = &r.points;
+    let finite = |v: f64| v.is_finite() && v > 0.0;
+    if pts
+        .iter()
+        .any(|p| !finite(p.intensity) || !finite(p.gflops))
+        || r.roofs.iter().any(|x| !finite(x.value))
+    {
+        return Err(wrap("a value no log axis can show".into()));
+    }
+    let peak = r
+        .roofs
+        .iter()
+        .filter(|x| !x.bandwidth)
+        .map(|x| x.value)
+        .fold(0.0, f64::max);
+    let (mut xlo, mut xhi) = (f64::INFINITY, 0f64);
+    let mut ylo = f64::INFINITY;
+    for p in pts {
+        xlo = xlo.min(p.intensity);
+        xhi = xhi.max(p.intensity);
+        ylo = ylo.min(p.gflops);
+    }
+    let (xlo, xhi) = (xlo.min(0.05) / 2.0, xhi.max(50.0) * 2.0);
+    let (ylo, yhi) = (ylo.min(peak / 100.0) / 2.0, peak * 3.0);
+    let key_rows = pts.len() as u32;
+    let (w, h) = (1280u32, (140 + 13 * key_rows).max(720));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| wrap(err(e)))?;
+        let (left, right) = root.split_horizontally(820);
+        let mut chart = ChartBuilder::on(&left)
+            .caption(format!("roofline of {}", r.machine_id), ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((xlo..xhi).log_scale(), (ylo..yhi).log_scale())
+            .map_err(|e| wrap(err(e)))?;
+        chart
+            .configure_mesh()
+            .x_desc("arithmetic intensity, FLOP per byte moved")
+            .y_desc("GFLOP/s")
+            .x_label_formatter(&|x| format!("{x}"))
+            .y_label_formatter(&|y| format!("{y}"))
+            .draw()
+            .map_err(|e| wrap(err(e)))?;
+        let color = |all: bool| if all { RED.to_rgba() } else { BLUE.to_rgba() };
+        let style = |all: bool| ("sans-serif", 11).into_font().color(&color(all));
+        // Boxes already drawn (pixels), so that no label lands on another.
+        let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+        let overlaps = |b: &(i32, i32, i32, i32), placed: &[(i32, i32, i32, i32)]| {
+            placed
+                .iter()
+                .any(|p| b.0 < p.2 && p.0 < b.2 && b.1 < p.3 && p.1 < b.3)
+        };
+        // Roofs: each bandwidth rises until it meets its thread count's compute roof.
+        for roof in &r.roofs {
+            let compute = r
+                .roofs
+                .iter()
+                .find(|c| !c.bandwidth && c.all_threads == roof.all_threads)
+                .map_or(peak, |c| c.value);
+            let c = color(roof.all_threads);
+            let line = if roof.bandwidth {
+                let ridge = (compute / roof.value).clamp(xlo, xhi);
+                vec![(xlo, roof.value * xlo), (ridge, roof.value * ridge)]
+            } else {
+                let ridge = r
+                    .roofs
+                    .iter()
+                    .filter(|b| b.bandwidth && b.all_threads == roof.all_threads)
+                    .map(|b| roof.value / b.value)
+                    .fold(xhi, f64::min);
+                vec![(ridge.max(xlo), roof.value), (xhi, roof.value)]
+            };
+            chart
+                .draw_series(std::iter::once(PathElement::new(line, c.stroke_width(1))))
+                .map_err(|e| wrap(err(e)))?;
+        }
+        for roof in &r.roofs {
+            let (lx, ly) = if roof.bandwidth {
+                (xlo * 1.15, roof.value * xlo * 1.15)
+            } else {
+                (xhi / 60.0, roof.value)
+            };
+            let label = format!(
+                "{} {:.0} {}",
+                roof.name,
+                roof.value,
+                if roof.bandwidth { "GB/s" } else { "GFLOP/s" }
+            );
+            let (x0, y0) = chart.backend_coord(&(lx, ly));
+            let tw = 6 * label.chars().count() as i32;
+            let spot = (0..16)
+                .map(|step| if step % 2 == 0 { step / 2 } else { -(step / 2 + 1) } * 12)
+                .map(|dy| (x0, y0 - 14 + dy, x0 + tw, y0 - 2 + dy))
+                .find(|b| !overlaps(b, &placed));
+            if let Some(b) = spot {
+                left.draw(&Text::new(label, (b.0, b.1), style(roof.all_threads)))
+                    .map_err(|e| wrap(err(e)))?;
+                placed.push(b);
+            }
+        }
+        // Points, numbered; labels placed where they overlap nothing placed before.
+        for p in pts {
+            let (px, py) = chart.backend_coord(&(p.intensity, p.gflops));
+            left.draw(&Circle::new((px, py), 3, color(p.all_threads).filled()))
+                .map_err(|e| wrap(err(e)))?;
+            placed.push((px - 3, py - 3, px + 3, py + 3));
+        }
+        let mut order: Vec<usize> = (0..pts.len()).collect();
+        order.sort_by(|&a, &b| pts[b].gflops.total_cmp(&pts[a].gflops));
+        for k in order {
+            let p = &pts[k];
+            let (px, py) = chart.backend_coord(&(p.intensity, p.gflops));
+            let text = (k + 1).to_string();
+            let tw = 7 * text.len() as i32;
+            let mut spot = None;
+            'search: for step in 0..24 {
+                let dy = if step % 2 == 0 {
+                    step / 2
+                } else {
+                    -(step / 2 + 1)
+                } * 11;
+                for dx in [5, -5 - tw] {
+                    let b = (px + dx, py - 6 + dy, px + dx + tw, py + 5 + dy);
+                    if !overlaps(&b, &placed) {
+                        spot = Some((b, dy != 0 || dx < 0));
+                        break 'search;
+                    }
+                }
+            }
+            let Some((b, moved)) = spot else { continue };
+            if moved {
+                left.draw(&PathElement::new(
+                    vec![
+                        (px, py),
+                        (if b.0 > px { b.0 } else { b.2 }, (b.1 + b.3) / 2),
+                    ],
+                    BLACK.mix(0.4).stroke_width(1),
+                ))
+                .map_err(|e| wrap(err(e)))?;
+            }
+            left.draw(&Text::new(text, (b.0, b.1), ("sans-serif", 11).into_font()))
+                .map_err(|e| wrap(err(e)))?;
+            placed.push(b);
+        }
+        // The key: number, benchmark, share of its bound.
+        right
+            .draw(&Text::new(
+                "point  benchmark (share of its bound)",
+                (8, 14),
+                ("sans-serif", 12).into_font(),
+            ))
+            .map_err(|e| wrap(err(e)))?;
+        for (k, p) in pts.iter().enumerate() {
+            let line = format!("{:>3}  {} ({:.0}%)", k + 1, p.id, 100.0 * p.share);
+            right
+                .draw(&Text::new(
+                    line,
+                    (8, 32 + 13 * k as i32),
+                    ("monospace", 11).into_font().color(&color(p.all_threads)),
+                ))
+                .map_err(|e| wrap(err(e)))?;
+        }
+        root.present().map_err(|e| wrap(err(e)))?;
+    }
+    write_svg(path, &svg)
 }

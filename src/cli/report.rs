@@ -21,11 +21,34 @@ pub fn run(a: ReportArgs) -> Result<u8, CliError> {
     });
     // The machine's report beside it, for people: results/<machine-id>.md.
     let md = report_companion(&out)?;
+    // The roofline's figure beside the report: figures/roofline_<machine-id>.svg.
+    let roofline = results::roofline::roofline(&file);
+    let figure = out
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .join("figures")
+        .join(format!("roofline_{}.svg", file.machine_id));
     results::save(&file, &out).map_err(CliError::usage)?;
-    results::write_whole(&md, printable(&report_summary(&file, true)).as_bytes())
-        .map_err(CliError::usage)?;
+    let mut text = report_summary(&file, true);
+    if let Some(r) = &roofline {
+        if let Some(dir) = figure.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::usage(format!("cannot create `{}`: {e}", dir.display())))?;
+        }
+        super::plot::roofline_chart(r, &figure).map_err(CliError::usage)?;
+        let _ = write!(
+            text,
+            "\n## Roofline\n\n![roofline](figures/roofline_{}.svg)\n\n{}",
+            file.machine_id,
+            super::roofline::render(r, true)
+        );
+    }
+    results::write_whole(&md, printable(&text).as_bytes()).map_err(CliError::usage)?;
     print!("{}", printable(&report_summary(&file, false)));
     println!("wrote {} and {}", out.display(), md.display());
+    if roofline.is_some() {
+        println!("wrote {}", figure.display());
+    }
     Ok(0)
 }
 

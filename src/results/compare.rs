@@ -18,9 +18,10 @@
 //! that differ. Benchmarks present in only some files are listed.
 #![forbid(unsafe_code)]
 
+use super::suite::{self, LeftOut};
 use super::{BenchResult, ResultsError, ResultsFile};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// The between-run allowance, in percent, assumed for a file that holds a
@@ -198,6 +199,8 @@ pub enum Comparison {
         /// Whether a file without a fingerprint (a critcmp export) was taken
         /// to be of the same machine as the other.
         assumed_one_machine: bool,
+        /// The suite versions: what was left out, and which files have none.
+        suite: SuiteCheck,
     },
     /// Files of different machines.
     Machines {
@@ -211,7 +214,30 @@ pub enum Comparison {
         rows: Vec<MachineRow>,
         /// IDs only in some file, by file.
         only_in: Vec<(String, Vec<String>)>,
+        /// The suite versions: what was left out, and which files have none.
+        suite: SuiteCheck,
     },
+}
+
+/// How the files' suite versions ([`super::suite`]) shaped a comparison.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SuiteCheck {
+    /// Each file's suite version (`None`: a file older than schema 3).
+    pub versions: Vec<Option<String>>,
+    /// Benchmarks every file holds but whose definitions differ: not compared.
+    pub left_out: Vec<LeftOut>,
+    /// The files without definitions (path and schema): their benchmarks
+    /// were matched by ID alone.
+    pub unversioned: Vec<(String, u32)>,
+}
+
+impl SuiteCheck {
+    /// Whether every file has the same suite version.
+    pub fn one_version(&self) -> bool {
+        self.versions
+            .iter()
+            .all(|v| v.is_some() && *v == self.versions[0])
+    }
 }
 
 impl Comparison {
@@ -263,18 +289,70 @@ pub(crate) fn judge(base: &BenchResult, new: &BenchResult, threshold_pct: f64) -
     }
 }
 
-/// Compares loaded files (path, contents).
+/// The benchmarks every file holds whose definitions match, and how the
+/// suite versions shaped that; `strict` refuses files of different (or
+/// unknown) suite versions.
+pub(crate) fn common_benchmarks(
+    files: &[(PathBuf, ResultsFile)],
+    strict: bool,
+) -> Result<(BTreeSet<&String>, SuiteCheck), ResultsError> {
+    let ids: Vec<BTreeSet<&String>> = files
+        .iter()
+        .map(|(_, f)| f.benchmarks.keys().collect())
+        .collect();
+    let shared: BTreeSet<&String> = ids.iter().skip(1).fold(ids[0].clone(), |acc, s| {
+        acc.intersection(s).copied().collect()
+    });
+    let maps: Vec<&BTreeMap<String, BenchResult>> =
+        files.iter().map(|(_, f)| &f.benchmarks).collect();
+    let (keep, left_out) = suite::matching(&maps, shared.iter().copied());
+    let check = SuiteCheck {
+        versions: files
+            .iter()
+            .map(|(_, f)| f.suite.as_ref().map(|s| s.version.clone()))
+            .collect(),
+        left_out,
+        unversioned: files
+            .iter()
+            .filter(|(_, f)| f.suite.is_none())
+            .map(|(p, f)| (p.display().to_string(), f.schema))
+            .collect(),
+    };
+    if strict && !check.one_version() {
+        let names: Vec<String> = files
+            .iter()
+            .zip(&check.versions)
+            .map(|((p, f), v)| match v {
+                Some(v) => format!("`{}` is suite {v}", p.display()),
+                None => format!(
+                    "`{}` (schema {}) has no suite version",
+                    p.display(),
+                    f.schema
+                ),
+            })
+            .collect();
+        return Err(ResultsError::Suite(format!(
+            "--strict: the files are not of one suite version ({}); {} of their {} shared benchmarks differ in definition",
+            names.join(", "),
+            check.left_out.len(),
+            shared.len()
+        )));
+    }
+    Ok((keep.into_iter().collect(), check))
+}
+
+/// Compares loaded files (path, contents): the benchmarks every file holds
+/// with one definition ([`common_benchmarks`]).
 pub fn compare(
     files: &[(PathBuf, ResultsFile)],
     threshold_pct: f64,
+    strict: bool,
 ) -> Result<Comparison, ResultsError> {
     let ids: Vec<BTreeSet<&String>> = files
         .iter()
         .map(|(_, f)| f.benchmarks.keys().collect())
         .collect();
-    let common: BTreeSet<&String> = ids.iter().skip(1).fold(ids[0].clone(), |acc, s| {
-        acc.intersection(s).copied().collect()
-    });
+    let (common, suite) = common_benchmarks(files, strict)?;
     if common.is_empty() {
         return Err(ResultsError::NoCommon(
             files.iter().map(|(p, _)| p.clone()).collect(),
@@ -287,7 +365,9 @@ pub fn compare(
             (
                 p.display().to_string(),
                 s.iter()
-                    .filter(|i| !common.contains(*i))
+                    .filter(|i| {
+                        !common.contains(*i) && !suite.left_out.iter().any(|l| &l.id == **i)
+                    })
                     .map(|i| i.to_string())
                     .collect::<Vec<_>>(),
             )
@@ -314,6 +394,7 @@ pub fn compare(
             rows,
             only_in,
             assumed_one_machine: imported,
+            suite,
         });
     }
     let labels: Vec<String> = files.iter().map(|(_, f)| f.machine_id.clone()).collect();
@@ -352,5 +433,6 @@ pub fn compare(
         summary: summarize(files, &common),
         rows,
         only_in,
+        suite,
     })
 }

@@ -276,5 +276,11 @@ pub(crate) fn from_critcmp(path: &Path, v: Value) -> Result<ResultsFile, Results
     let mut f = super::from_measured(&measured, Fingerprint::unknown());
     f.machine_id = format!("critcmp-{}", c.name);
     f.imported_from = Some("critcmp".into());
+    // critcmp keeps no sample counts or suite settings: its benchmarks are
+    // matched by ID, as an older results file's are.
+    f.suite = None;
+    for b in f.benchmarks.values_mut() {
+        b.definition = None;
+    }
     Ok(f)
 }

@@ -16,6 +16,9 @@ pub(crate) mod criterion;
 pub mod export;
 pub mod machine;
 pub mod paired;
+pub mod roofline;
+pub mod score;
+pub mod suite;
 
 pub use machine::Fingerprint;
 
@@ -25,9 +28,10 @@ use std::path::{Path, PathBuf};
 
 /// The results-file schema this build writes. Schema 2 added the CPU's
 /// family, model, stepping, microarchitecture and clock to the fingerprint,
-/// and the microarchitecture to the machine id; schema-1 files still load
-/// (those fields then read as unknown).
-pub const SCHEMA: u32 = 2;
+/// and the microarchitecture to the machine id; schema 3 the suite version
+/// and each benchmark's definition ([`suite`]). Older files still load (the
+/// new fields then read as unknown).
+pub const SCHEMA: u32 = 3;
 
 /// The oldest schema this build reads.
 pub const OLDEST_SCHEMA: u32 = 1;
@@ -87,6 +91,10 @@ pub struct BenchResult {
     pub fraction_of_ceiling: Option<f64>,
     /// The benchmark used as ceiling.
     pub ceiling: Option<String>,
+    /// The digest of what the benchmark measures ([`suite::definition`]);
+    /// absent in files older than schema 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
     /// The median time of each run, ns, where the file merges several runs
     /// of the suite (`report --baseline A --baseline B …`); the figures above
     /// are those of the run with the median time. Empty for a single run.
@@ -119,6 +127,10 @@ pub struct ResultsFile {
     pub machine: Fingerprint,
     /// By benchmark ID.
     pub benchmarks: BTreeMap<String, BenchResult>,
+    /// The suite version of the benchmarks ([`suite`]); absent in files
+    /// older than schema 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<suite::SuiteVersion>,
     /// The tool a file was read from, where it was not written by
     /// `weightinit report` (`critcmp`); such a file has no fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,6 +163,8 @@ pub enum ResultsError {
     },
     /// A file larger than [`MAX_FILE_BYTES`], or not a regular file.
     NotAResultsFile(PathBuf, String),
+    /// Files of different suite versions, compared under `--strict`.
+    Suite(String),
 }
 
 impl core::fmt::Display for ResultsError {
@@ -183,6 +197,7 @@ impl core::fmt::Display for ResultsError {
             ResultsError::NotAResultsFile(p, why) => {
                 write!(f, "`{}` is not a results file: {why}", p.display())
             }
+            ResultsError::Suite(why) => write!(f, "{why}"),
             ResultsError::NoCommon(ps) => write!(
                 f,
                 "no benchmark in common between {}",
@@ -204,7 +219,8 @@ impl std::error::Error for ResultsError {
             ResultsError::Schema(..)
             | ResultsError::NoCommon(_)
             | ResultsError::Value { .. }
-            | ResultsError::NotAResultsFile(..) => None,
+            | ResultsError::NotAResultsFile(..)
+            | ResultsError::Suite(_) => None,
         }
     }
 }
@@ -290,10 +306,9 @@ fn unit_of(group: &str, tp: &criterion::Throughput) -> (u64, &'static str, f64) 
         T::Bits(b) => (*b, "Gbit/s", 1e-9),
         T::ElementsAndBytes { elements, .. } | T::Elements(elements) => match group {
             "uniform_f32" | "normal_f32" | "trunc_normal_f32" => (*elements, "G samples/s", 1e-9),
-            "sgemm" | "peak" | "orthogonal" => (*elements, "GFLOP/s", 1e-9),
+            "sgemm" | "peak" | "orthogonal" | "train" => (*elements, "GFLOP/s", 1e-9),
             // fill writes f32: 4 bytes per element.
             "fill_f32" => (*elements, "GB/s", 4e-9),
-            "train" => (*elements, "steps/s", 1.0),
             _ => (*elements, "G elements/s", 1e-9),
         },
     }
@@ -391,11 +406,13 @@ pub(crate) fn from_runs(runs: &[Vec<criterion::Measured>], machine: Fingerprint)
                 speedup_vs_matrixmultiply: None,
                 fraction_of_ceiling: None,
                 ceiling: None,
+                definition: None,
                 runs_median_ns,
             },
         );
     }
     derive(&mut benchmarks);
+    let suite = suite::stamp(&mut benchmarks);
     let mut machine = machine;
     if let (Some(peak), Some(per_cycle)) = (
         benchmarks
@@ -410,6 +427,7 @@ pub(crate) fn from_runs(runs: &[Vec<criterion::Measured>], machine: Fingerprint)
         machine_id: machine.machine_id(),
         machine,
         benchmarks,
+        suite: Some(suite),
         imported_from: None,
     }
 }
@@ -456,11 +474,22 @@ fn derive(benchmarks: &mut BTreeMap<String, BenchResult>) {
                 if par { "par" } else { "seq" },
                 b.size
             )),
-            "activation_f32" if !b.implementation.starts_with("copy") => Some(format!(
-                "activation_f32/{}/{}",
-                if par { "copy_par" } else { "copy" },
-                b.size
-            )),
+            // The faster of the two copy loops at this size (the roofline's rule).
+            "activation_f32"
+                if !b.implementation.starts_with("copy")
+                    && !b.implementation.starts_with("memcpy") =>
+            {
+                let names: [&str; 2] = if par {
+                    ["copy_par", "memcpy_par"]
+                } else {
+                    ["copy", "memcpy"]
+                };
+                names
+                    .iter()
+                    .map(|n| format!("activation_f32/{n}/{}", b.size))
+                    .filter(|id| snapshot.contains_key(id))
+                    .min_by(|x, y| snapshot[x].median_ns.total_cmp(&snapshot[y].median_ns))
+            }
             _ => None,
         };
         if let (Some(c), Some(v)) = (ceiling, thr(b)) {

@@ -7,6 +7,7 @@ mod experiment;
 mod gemm;
 mod init;
 mod orthogonal;
+mod results;
 mod rng;
 mod samplers;
 mod stats;
