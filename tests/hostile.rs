@@ -218,7 +218,7 @@ fn writers_never_write_through_a_link() {
     std::os::unix::fs::symlink(&victim, &link).unwrap();
     let svg = d.join("chart.svg");
     std::os::unix::fs::symlink(&victim, &svg).unwrap();
-    let cases: [Vec<&str>; 4] = [
+    let cases: [Vec<&str>; 5] = [
         vec![
             "sample",
             "--init",
@@ -231,6 +231,7 @@ fn writers_never_write_through_a_link() {
         vec!["report", "--criterion-dir", s(&crit), "--out", s(&link)],
         vec!["export", "--format", "bmf", s(&results), "--out", s(&link)],
         vec!["compare", s(&results), s(&results), "--plot", s(&svg)],
+        vec!["score", s(&results), "--plot", s(&svg)],
     ];
     for args in cases {
         refused_in(d, &args, &["symbolic link"]);
@@ -256,6 +257,11 @@ fn writers_never_write_through_a_link() {
     refused_in(
         d,
         &["train", "--steps", "5", "--plot", s(&figs)],
+        &["symbolic link"],
+    );
+    refused_in(
+        d,
+        &["roofline", s(&results), "--plot", s(&figs)],
         &["symbolic link"],
     );
 }
@@ -1202,6 +1208,8 @@ fn criterion_walks_follow_no_link_and_results_files_have_a_size_cap() {
     let big = d.join("big.json");
     std::fs::write(&big, vec![b' '; 20 << 20]).unwrap();
     refused_in(d, &["compare", s(&big), s(&out)], &["big.json", "limit"]);
+    refused_in(d, &["score", s(&big)], &["big.json", "limit"]);
+    refused_in(d, &["roofline", s(&big)], &["big.json", "limit"]);
     refused_in(
         d,
         &["export", "--format", "bmf", s(&big)],
@@ -1234,6 +1242,8 @@ fn times_that_no_measurement_gives_are_refused_everywhere() {
             j["benchmarks"]["sgemm/blocked/8"]["median_ns"] = serde_json::json!(v)
         });
         refused_in(d, &["compare", s(&good), s(&bad)], &["median_ns"]);
+        refused_in(d, &["score", s(&good), s(&bad)], &["median_ns"]);
+        refused_in(d, &["roofline", s(&bad)], &["median_ns"]);
         refused_in(
             d,
             &["compare", s(&good), s(&bad), "--plot", s(&d.join("c.svg"))],

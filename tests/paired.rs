@@ -13,8 +13,8 @@
 //! never be flagged; planted slowdowns of 20% and 50% must always be, and
 //! one of 10% (twice the default threshold) in at least 90% of the trials.
 //!
-//! The sequential gate (`ab`'s default plan: looks at 12, 18, 27 and 30
-//! pairs, each at 98.75%) is run on the same model, 1000 benchmarks per
+//! The sequential gate (`ab`'s default plan where the budget allows it:
+//! looks at 12, 18, 27, 41, 62 and 90 pairs, each at 99.17%) is run on the same model, 1000 benchmarks per
 //! seed: an A/A run is never `slower` or `faster`, and is `same` in at
 //! least 97% of them; a change exactly at the threshold (5%) is mostly
 //! `inconclusive` (at least 80%) and rarely `slower` (at most 10%); a 10%
@@ -81,7 +81,7 @@ fn verdicts(seed: u64, slowdown: f64) -> (usize, usize, usize) {
 /// The sequential gate over `TRIALS` benchmarks: how many end slower,
 /// faster, same and inconclusive, and the mean rounds they took.
 fn sequential(seed: u64, slowdown: f64) -> ([usize; 4], f64) {
-    let plan = Plan::new(12, 30).unwrap();
+    let plan = Plan::new(12, 90).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut counts = [0; 4];
     let mut rounds = 0;

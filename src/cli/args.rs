@@ -285,7 +285,7 @@ pub struct GateArgs {
     /// Pairs per benchmark at most: an undecided benchmark gets more rounds,
     /// looked at 1.5 times the pairs of the look before, up to this (and to
     /// what the budget affords, fixed after the first round).
-    #[arg(long, default_value_t = 60, allow_negative_numbers = true, value_parser = count)]
+    #[arg(long, default_value_t = 90, allow_negative_numbers = true, value_parser = count)]
     pub max_rounds: usize,
     /// Seconds of slices at most; benchmarks still undecided then are inconclusive.
     #[arg(long, default_value_t = 420.0, allow_negative_numbers = true, value_parser = float)]

@@ -121,15 +121,20 @@ impl Plan {
         Ok(plan)
     }
 
-    /// The pairs at each look, in order.
+    /// The pairs at each look, in order: `first`, then 1.5 times the look
+    /// before while a quarter more pairs would still follow it before `max`,
+    /// then `max` (a look a few pairs before the last costs confidence and
+    /// decides little).
     pub fn looks_at(&self) -> Vec<usize> {
-        let mut v = Vec::new();
-        let mut n = self.first;
-        while n < self.max {
+        let mut v = vec![self.first];
+        let mut n = (self.first * 3).div_ceil(2);
+        while 5 * n < 4 * self.max {
             v.push(n);
             n = (n * 3).div_ceil(2);
         }
-        v.push(self.max);
+        if self.max > self.first {
+            v.push(self.max);
+        }
         v
     }
 
@@ -552,16 +557,22 @@ mod tests {
     #[test]
     fn plans_count_their_looks() {
         let p = Plan::new(12, 30).unwrap();
-        assert_eq!(p.looks_at(), [12, 18, 27, 30]);
-        assert!((p.confidence() - 0.9875).abs() < 1e-12);
-        assert!(p.is_look(12) && p.is_look(27) && p.is_look(30) && !p.is_look(13));
-        assert_eq!(p.next_look(18), Some(27));
+        assert_eq!(p.looks_at(), [12, 18, 30]);
+        assert!((p.confidence() - (1.0 - 0.05 / 3.0)).abs() < 1e-12);
+        assert!(p.is_look(12) && p.is_look(18) && p.is_look(30) && !p.is_look(27));
+        assert_eq!(p.next_look(18), Some(30));
+        // A look just before the last is dropped: 62 of 64.
+        assert_eq!(Plan::new(12, 64).unwrap().looks_at(), [12, 18, 27, 41, 64]);
+        assert_eq!(
+            Plan::new(12, 90).unwrap().looks_at(),
+            [12, 18, 27, 41, 62, 90]
+        );
         assert_eq!(p.next_look(30), None);
         assert_eq!(Plan::new(12, 60).unwrap().looks_at(), [12, 18, 27, 41, 60]);
         assert_eq!(Plan::new(12, 12).unwrap().looks(), 1);
         assert!(
             Plan::new(6, 30).is_err(),
-            "6 pairs cannot reach 98.75% per look"
+            "6 pairs cannot reach 99% per look (5 looks)"
         );
         assert!(Plan::new(12, 10).is_err());
     }
