@@ -158,8 +158,9 @@ impl Plan {
         1.0 - ALPHA / self.looks() as f64
     }
 
-    /// This plan cut to the rounds a budget affords: its last look at
-    /// `affordable` rounds where that is fewer (never below [`MIN_PAIRS`]),
+    /// This plan cut to the rounds a budget affords (as estimated from the
+    /// first round's time): its last look at `affordable` rounds where that
+    /// is fewer (never below [`MIN_PAIRS`]),
     /// and one look only where the first look's pairs cannot reach the
     /// confidence that several looks ask. Chosen from timings alone, before
     /// any ratio is seen, so the bound on the error rate holds.
