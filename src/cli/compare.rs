@@ -179,7 +179,10 @@ pub fn key_ratios(files: &[&ResultsFile], md: bool) -> String {
 /// A comparison as text or markdown; `summary_only` leaves out the
 /// per-benchmark rows of a cross-machine comparison.
 fn render(c: &Comparison, files: &[&ResultsFile], md: bool, summary_only: bool) -> String {
-    let mut s = String::new();
+    let mut s = suite_note(c.suite());
+    if !s.is_empty() {
+        s.push('\n');
+    }
     let h = if md { "### " } else { "" };
     match c {
         Comparison::Regression {
@@ -188,13 +191,8 @@ fn render(c: &Comparison, files: &[&ResultsFile], md: bool, summary_only: bool) 
             rows,
             only_in,
             assumed_one_machine,
-            suite,
+            ..
         } => {
-            let note = suite_note(suite);
-            if !note.is_empty() {
-                s += &note;
-                s.push('\n');
-            }
             if *assumed_one_machine {
                 let _ = writeln!(
                     s,
@@ -249,13 +247,8 @@ fn render(c: &Comparison, files: &[&ResultsFile], md: bool, summary_only: bool) 
             summary,
             rows,
             only_in,
-            suite,
+            ..
         } => {
-            let note = suite_note(suite);
-            if !note.is_empty() {
-                s += &note;
-                s.push('\n');
-            }
             let _ = writeln!(
                 s,
                 "{h}machines side by side: geometric means per area (speed relative to {}; share of each machine's own ceiling)\n",

@@ -241,6 +241,13 @@ impl SuiteCheck {
 }
 
 impl Comparison {
+    /// How the suite versions shaped the comparison.
+    pub fn suite(&self) -> &SuiteCheck {
+        match self {
+            Comparison::Regression { suite, .. } | Comparison::Machines { suite, .. } => suite,
+        }
+    }
+
     /// Whether a regression check found anything slower.
     pub fn regressed(&self) -> bool {
         matches!(self, Comparison::Regression { rows, .. } if rows.iter().any(|r| r.verdict == Verdict::Slower))
