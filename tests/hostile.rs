@@ -694,7 +694,20 @@ fn npy_headers_past_65535_bytes_are_version_2() {
 
 /// A scratch git repository with a tiny crate whose fake bench speaks the
 /// part of criterion's command line that `ab` uses.
+/// The fake bench of `ab_repo`: lists one benchmark and times it at once.
+const FAST_BENCH: &str = r#"fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") { println!("fx/op/1: benchmark"); return; }
+    println!("test fx/op/1 ... bench:        1000 ns/iter (+/- 1)");
+}
+"#;
+
 fn ab_repo(d: &Path) -> PathBuf {
+    ab_repo_with(d, FAST_BENCH)
+}
+
+/// A one-commit crate whose only bench is `bench` (a `main` of benches/fake.rs).
+fn ab_repo_with(d: &Path, bench: &str) -> PathBuf {
     let r = d.join("repo");
     std::fs::create_dir_all(r.join("benches")).unwrap();
     std::fs::create_dir_all(r.join("src")).unwrap();
@@ -706,16 +719,7 @@ fn ab_repo(d: &Path) -> PathBuf {
     .unwrap();
     std::fs::write(r.join("src/lib.rs"), "").unwrap();
     std::fs::write(r.join(".gitignore"), "target/\n").unwrap();
-    std::fs::write(
-        r.join("benches/fake.rs"),
-        r#"fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.iter().any(|a| a == "--list") { println!("fx/op/1: benchmark"); return; }
-    println!("test fx/op/1 ... bench:        1000 ns/iter (+/- 1)");
-}
-"#,
-    )
-    .unwrap();
+    std::fs::write(r.join("benches/fake.rs"), bench).unwrap();
     for args in [
         vec!["init", "-q"],
         vec!["add", "."],
@@ -740,6 +744,17 @@ fn ab_repo(d: &Path) -> PathBuf {
         );
     }
     r
+}
+
+/// The processes whose executable lies under `dir`, from `/proc/*/exe`.
+fn processes_running_from(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read_link(e.path().join("exe")).ok())
+        .filter(|exe| exe.starts_with(dir))
+        .collect()
 }
 
 fn head_sha(repo: &Path) -> String {
@@ -913,9 +928,20 @@ fn the_ab_cache_reexports_planted_and_damaged_trees_and_survives_concurrency() {
 fn a_signal_ends_ab_and_its_children_and_leaves_no_partial_tree() {
     let d = scratch();
     let d = d.path();
-    let repo = ab_repo(d);
+    // A slice that takes a minute, so that `ab` always has work in hand and a child to end.
+    let repo = ab_repo_with(
+        d,
+        r#"fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") { println!("fx/op/1: benchmark"); return; }
+    std::thread::sleep(std::time::Duration::from_secs(60));
+    println!("test fx/op/1 ... bench:        1000 ns/iter (+/- 1)");
+}
+"#,
+    );
     let cache = d.join("cache");
-    for (sig, code) in [("-TERM", 143), ("-INT", 130)] {
+    // SIGTERM 0.3 s in (exporting or building); SIGINT once the bench runs.
+    for (sig, code, in_bench) in [("-TERM", 143, false), ("-INT", 130, true)] {
         let child = Command::new(env!("CARGO_BIN_EXE_weightinit"))
             .args([
                 "ab",
@@ -927,6 +953,8 @@ fn a_signal_ends_ab_and_its_children_and_leaves_no_partial_tree() {
                 "6",
                 "--slice",
                 "0.05",
+                "--filter",
+                "^fx/",
             ])
             .current_dir(&repo)
             .env("XDG_CACHE_HOME", &cache)
@@ -934,8 +962,15 @@ fn a_signal_ends_ab_and_its_children_and_leaves_no_partial_tree() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Stopped during its export or build.
-        std::thread::sleep(Duration::from_millis(300));
+        if in_bench {
+            let t = Instant::now();
+            while processes_running_from(d).is_empty() {
+                assert!(t.elapsed() < AB_LIMIT, "the bench never started");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(300));
+        }
         assert!(
             Command::new("kill")
                 .args([sig, &child.id().to_string()])
@@ -947,6 +982,8 @@ fn a_signal_ends_ab_and_its_children_and_leaves_no_partial_tree() {
         let o = child.wait_with_output().unwrap();
         assert!(t.elapsed() < LIMIT);
         expect(&o, code, &[]);
+        let left = processes_running_from(d);
+        assert!(left.is_empty(), "children outlived ab: {left:?}");
         let trees = cache.join("weightinit/ab/trees");
         let partial: Vec<_> = std::fs::read_dir(&trees)
             .map(|es| {
