@@ -391,8 +391,14 @@ pub fn train(
         return Err(TrainError::Empty("test"));
     }
     let indices = batch_indices(cfg, split.train.len());
-    specs
-        .par_iter()
-        .map(|s| train_one(cfg, s, split, &indices, k, done))
-        .collect()
+    // Inside the pool for the whole run: a parallel loop of one item (a single
+    // initializer) runs on the calling thread, and from outside the pool every
+    // parallel loop of every step would hand its work to a worker and sleep
+    // until it is done (a futex wait and wake per loop).
+    rayon::scope(|_| {
+        specs
+            .par_iter()
+            .map(|s| train_one(cfg, s, split, &indices, k, done))
+            .collect()
+    })
 }
