@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | fill from a sampler | its scalar twin, one lane at a time | SIMD, chunks over rayon |
 //! | `C ← αAB + βC` | triple loop | blocked, packed GEMM over rayon |
+//! | the same with B readied for many products | triple loop | B packed once, then the GEMM on this thread |
 //! | a layer `h = f(xW)`, `f′`, statistics | triple loop, textbook `f`, `f′`, scalar statistics | B packed once, row blocks over rayon, SIMD epilogue |
 //! | `h = f(z)`, `z ← f′(z)` | textbook `f`, `f′` | SIMD (ReLU: the compiler's loop) |
 //! | `eˣ` in place | `f32::exp` | SIMD polynomial |
@@ -37,6 +38,13 @@ pub enum Backend {
 }
 
 const SHAPES_OK: &str = "shapes are set by the caller's network";
+
+/// A right-hand GEMM operand readied once for many products
+/// ([`Backend::prepare`]): packed on the fast backend, empty on the naive one.
+#[derive(Debug, Default)]
+pub(crate) struct PreparedB {
+    packed: gemm::PackedB,
+}
 
 impl Backend {
     /// `naive` or `fast`: the name in JSON, benchmark IDs and the CLI.
@@ -77,13 +85,35 @@ impl Backend {
         .expect(SHAPES_OK);
     }
 
+    /// Readies `b` as the right-hand operand of many products of
+    /// [`Backend::matmul_prepared`]: packed for the fast GEMM (reusing
+    /// `into`'s buffer), nothing for the naive one.
+    pub(crate) fn prepare(self, b: MatRef, into: &mut PreparedB) {
+        if self == Backend::Fast {
+            into.packed.repack(b);
+        }
+    }
+
     /// [`Backend::matmul`] on the calling thread alone, for work already
-    /// spread over the pool (the same bytes: the GEMM's thread count never
-    /// changes a value).
-    pub(crate) fn matmul_here(self, alpha: f32, a: MatRef, b: MatRef, beta: f32, c: &mut MatMut) {
+    /// spread over the pool, with `b` readied by [`Backend::prepare`]. The
+    /// same bytes: the GEMM's thread count never changes a value, packing is
+    /// what the fast GEMM does to `b` anyway, and `a`'s rows must be
+    /// contiguous, as the packing laid `b` out for them.
+    pub(crate) fn matmul_prepared(
+        self,
+        alpha: f32,
+        a: MatRef,
+        b: MatRef,
+        prepared: &PreparedB,
+        beta: f32,
+        c: &mut MatMut,
+    ) {
         match self {
             Backend::Naive => gemm::naive::sgemm(alpha, a, b, beta, c),
-            Backend::Fast => gemm::sgemm(alpha, a, b, beta, c),
+            Backend::Fast => {
+                debug_assert_eq!(a.cs, 1, "packed for an A with contiguous rows");
+                gemm::sgemm_packed(alpha, a, &prepared.packed, beta, c)
+            }
         }
         .expect(SHAPES_OK);
     }

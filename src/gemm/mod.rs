@@ -195,7 +195,7 @@ pub(crate) enum Threads {
 }
 
 /// B packed into KC × NC slabs, for reuse across calls.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct PackedB {
     k: usize,
     n: usize,
@@ -211,21 +211,27 @@ impl PackedB {
     /// products along `k` ([`dot`]). Any A works; another A's rows are copied
     /// for those columns.
     pub fn new(b: MatRef) -> PackedB {
+        let mut p = PackedB::default();
+        p.repack(b);
+        p
+    }
+
+    /// Packs `b` in place of what this held, reusing its buffer.
+    pub fn repack(&mut self, b: MatRef) {
         let (k, n) = (b.rows, b.cols);
-        let mut blocks = Vec::new();
+        self.blocks.clear();
         let mut total = 0;
         let step = nc_step(n);
         for jc in (0..n).step_by(step) {
-            blocks.push(total);
+            self.blocks.push(total);
             total += slabs(k, n, step.min(n - jc), true).1;
         }
-        let mut buf = AlignedBuf::default();
-        let dst = buf.get(total);
-        for (jc, &start) in (0..n).step_by(step).zip(&blocks) {
+        let dst = self.buf.get(total);
+        for (jc, &start) in (0..n).step_by(step).zip(&self.blocks) {
             let (block, len) = slabs(k, n, step.min(n - jc), true);
             pack_slabs(&b, jc, &block, &mut dst[start..start + len], Threads::One);
         }
-        PackedB { k, n, blocks, buf }
+        (self.k, self.n) = (k, n);
     }
 }
 

@@ -348,6 +348,53 @@ fn packed_b_matches_unpacked_at(m: usize, k: usize, n: usize) {
     }
 }
 
+/// A packed B reused for another shape (larger, then smaller, then a
+/// transposed view) gives what a fresh packing gives: nothing of the old
+/// contents or layout leaks into the product.
+#[test]
+fn a_repacked_b_matches_a_fresh_one() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+    let mut reused = gemm::PackedB::default();
+    for (m, k, n, transposed) in [
+        (33, 784, 100, false),
+        (64, 100, 100, true),
+        (17, 1000, 1100, false),
+        (5, 100, 10, true),
+    ] {
+        let a = ints(&mut rng, m * k);
+        let b = ints(&mut rng, k * n);
+        let ar = MatRef::row_major(&a, m, k).unwrap();
+        let br = if transposed {
+            MatRef::row_major(&b, n, k).unwrap().t()
+        } else {
+            MatRef::row_major(&b, k, n).unwrap()
+        };
+        reused.repack(br);
+        let fresh = gemm::PackedB::new(br);
+        let (mut c1, mut c2) = (vec![f32::NAN; m * n], vec![f32::NAN; m * n]);
+        for (pb, c) in [(&reused, &mut c1), (&fresh, &mut c2)] {
+            gemm::sgemm_packed(1.0, ar, pb, 0.0, &mut MatMut::row_major(c, m, n).unwrap()).unwrap();
+        }
+        let mut c3 = vec![0f32; m * n];
+        gemm::naive::sgemm(
+            1.0,
+            ar,
+            br,
+            0.0,
+            &mut MatMut::row_major(&mut c3, m, n).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            c1 == c2,
+            "{m}x{k}x{n}: a repacked B differs from a fresh one"
+        );
+        assert!(
+            c1 == c3,
+            "{m}x{k}x{n}: differs from the naive product (exact on integers)"
+        );
+    }
+}
+
 #[test]
 fn bad_views_are_errors() {
     let d = vec![0f32; 10];
