@@ -8,6 +8,11 @@
 //! W_l ← W_l − η·∂W_l,   b_l ← b_l − η·∂b_l
 //! ```
 //!
+//! A training step never stores `∂W_l`: `W_l ← −η·h_{l−1}ᵀ·δ_l + W_l` is
+//! one GEMM with `α = −η`, `β = 1`, so the update rides on the product's
+//! store of C and is spread over the threads with it (a separate SGD pass
+//! over the first layer's 78 400 weights ran on one thread after the product).
+//!
 //! `W_l` is `fan_in × fan_out`, row-major. The GEMMs, activations and the
 //! softmax's exponentials go through the run's [`Backend`]; everything else
 //! (biases, the SGD step, the column sums) is the same code for both.
@@ -31,7 +36,8 @@ pub struct Mlp {
     pub b: Vec<Vec<f32>>,
 }
 
-/// ∂loss/∂W_l and ∂loss/∂b_l.
+/// ∂loss/∂W_l and ∂loss/∂b_l (the gradient checks; a step never stores them).
+#[cfg(test)]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grads {
     /// Same shapes as [`Mlp::w`].
@@ -55,6 +61,8 @@ pub struct Workspace {
     /// A gathered batch's rows and labels.
     x: Vec<f32>,
     y: Vec<u8>,
+    /// ∂b_l of a step, per layer.
+    db: Vec<Vec<f32>>,
     /// Each layer's weights readied for the row blocks' products.
     packs: Vec<LayerPacks>,
 }
@@ -312,11 +320,10 @@ impl Mlp {
 
     /// One SGD step on the training rows `rows` of `data`: the batch is
     /// gathered by the row blocks that use it, the gradients are those of
-    /// [`Mlp::gradients`], and each layer is updated as soon as its `∂W`
-    /// and `∂b` are known, `θ ← θ − lr·∂θ`. So a step joins the threads
-    /// twice. Returns the batch loss before the update; a loss that is not
-    /// finite updates nothing.
-    #[allow(clippy::too_many_arguments)]
+    /// [`Mlp::gradients`], and the layers are updated side by side,
+    /// `θ ← θ − lr·∂θ`, `W_l` by the GEMM that computes `∂W_l` (see the
+    /// module doc). So a step joins the threads twice. Returns the batch loss
+    /// before the update; a loss that is not finite updates nothing.
     pub fn step(
         &mut self,
         data: &Dataset,
@@ -325,7 +332,6 @@ impl Mlp {
         act: Activation,
         k: Backend,
         ws: &mut Workspace,
-        grads: &mut Grads,
     ) -> f32 {
         let loss = self.backprop(Batch::Gather { data, rows }, act, k, ws);
         if !loss.is_finite() {
@@ -333,17 +339,27 @@ impl Mlp {
         }
         let n = rows.len();
         let x = std::mem::take(&mut ws.x);
+        let mut db = std::mem::take(&mut ws.db);
+        db.resize_with(self.layers(), Vec::new);
         let Mlp { sizes, w, b } = self;
         let work = w
             .iter_mut()
             .zip(b.iter_mut())
-            .zip(grads.w.iter_mut().zip(grads.b.iter_mut()))
+            .zip(db.iter_mut())
             .enumerate();
         let ws_ref = &*ws;
-        let layer = |(l, ((w, b), (gw, gb))): (usize, (LayerMut, LayerMut))| {
-            weight_grads(sizes, l, &x, n, ws_ref, k, gw, gb);
-            sgd(w, gw, lr);
-            sgd(b, gb, lr);
+        let layer = |(l, ((w, b), db)): (usize, (LayerMut, &mut Vec<f32>))| {
+            let (input, delta) = layer_operands(sizes, l, &x, ws_ref);
+            k.matmul(
+                -lr,
+                MatRef::row_major(input, n, sizes[l]).expect(SHAPES_OK).t(),
+                MatRef::row_major(delta, n, sizes[l + 1]).expect(SHAPES_OK),
+                1.0,
+                &mut MatMut::row_major(w, sizes[l], sizes[l + 1]).expect(SHAPES_OK),
+            );
+            db.resize(sizes[l + 1], 0.0);
+            column_sums(delta, sizes[l + 1], db);
+            sgd(b, db, lr);
         };
         match k {
             Backend::Naive => work.for_each(layer),
@@ -353,6 +369,7 @@ impl Mlp {
             }
         }
         ws.x = x;
+        ws.db = db;
         loss
     }
 
@@ -457,6 +474,7 @@ impl Mlp {
     }
 
     /// Zero gradients of this network's shapes.
+    #[cfg(test)]
     pub fn zero_grads(&self) -> Grads {
         let z = Mlp::zeros(&self.sizes);
         Grads { w: z.w, b: z.b }
@@ -509,8 +527,23 @@ impl Batch<'_> {
 /// A layer's weights and biases (or their gradients), mutably.
 type LayerMut<'a> = (&'a mut Vec<f32>, &'a mut Vec<f32>);
 
+/// Layer `l`'s input `h_{l−1}` and its `δ_l`, after [`Mlp::backprop`] left
+/// them in the workspace; `x` is the batch's input.
+fn layer_operands<'w>(
+    sizes: &[usize],
+    l: usize,
+    x: &'w [f32],
+    ws: &'w Workspace,
+) -> (&'w [f32], &'w [f32]) {
+    let layers = sizes.len() - 1;
+    let delta: &[f32] = if l + 1 == layers { &ws.h[l] } else { &ws.d[l] };
+    let input: &[f32] = if l == 0 { x } else { &ws.h[l - 1] };
+    (input, delta)
+}
+
 /// `∂W_l = h_{l−1}ᵀ·δ_l` over the whole batch (one GEMM), and `∂b_l`, after
 /// [`Mlp::backprop`] left `δ_l` in the workspace; `x` is the batch's input.
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 fn weight_grads(
     sizes: &[usize],
@@ -522,10 +555,8 @@ fn weight_grads(
     gw: &mut [f32],
     gb: &mut [f32],
 ) {
-    let layers = sizes.len() - 1;
     let (fan_in, fan_out) = (sizes[l], sizes[l + 1]);
-    let delta: &[f32] = if l + 1 == layers { &ws.h[l] } else { &ws.d[l] };
-    let input: &[f32] = if l == 0 { x } else { &ws.h[l - 1] };
+    let (input, delta) = layer_operands(sizes, l, x, ws);
     k.matmul(
         1.0,
         MatRef::row_major(input, rows, fan_in).expect(SHAPES_OK).t(),

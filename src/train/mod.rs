@@ -349,12 +349,11 @@ pub(crate) fn train_one(
 ) -> Result<TrainRun, TrainError> {
     let data = &split.train;
     let mut net = initial_network(cfg, spec, data, k)?;
-    let mut grads = net.zero_grads();
     let mut ws = Workspace::default();
     let mut loss = Vec::with_capacity(cfg.steps);
     let mut diverged_at = None;
     for (t, rows) in indices.chunks_exact(cfg.batch).take(cfg.steps).enumerate() {
-        let l = net.step(data, rows, cfg.lr, cfg.activation, k, &mut ws, &mut grads);
+        let l = net.step(data, rows, cfg.lr, cfg.activation, k, &mut ws);
         if !l.is_finite() {
             // Nothing after this step means anything, and no NaN is reported.
             diverged_at = Some(t + 1);
