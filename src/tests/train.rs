@@ -67,6 +67,54 @@ fn small() -> (Mlp, Vec<f32>, Vec<u8>) {
 }
 
 #[test]
+fn a_step_is_the_gradients_then_sgd() {
+    // `step` updates W inside the ∂W product (α = −η, β = 1) and gathers its rows
+    // itself; it must give what `gradients` then `θ ← θ − η·∂θ` give. The same
+    // bytes: the store computes (−η·∂W) + W, the SGD pass W − η·∂W, and with a
+    // batch within one KC slab ∂W is summed in one piece either way. Both
+    // backends, three activations, two steps (the second on the first's packs).
+    let (net0, x, y) = small();
+    let data = Dataset {
+        x: x.clone(),
+        y: y.clone(),
+        features: 7,
+        classes: 4,
+    };
+    let rows: Vec<u32> = vec![4, 0, 2, 1, 3];
+    let lr = 0.3;
+    for k in [Backend::Naive, Backend::Fast] {
+        for act in [Activation::Tanh, Activation::Sigmoid, Activation::Relu] {
+            let (mut stepped, mut by_hand) = (net0.clone(), net0.clone());
+            let mut ws = Workspace::default();
+            for _ in 0..2 {
+                let loss = stepped.step(&data, &rows, lr, act, k, &mut ws);
+                let xs: Vec<f32> = rows
+                    .iter()
+                    .flat_map(|&r| data.row(r as usize).to_vec())
+                    .collect();
+                let ys: Vec<u8> = rows.iter().map(|&r| y[r as usize]).collect();
+                let mut g = by_hand.zero_grads();
+                let want = by_hand.gradients(&xs, &ys, act, k, &mut Workspace::default(), &mut g);
+                for (p, gp) in by_hand
+                    .w
+                    .iter_mut()
+                    .chain(by_hand.b.iter_mut())
+                    .zip(g.w.iter().chain(&g.b))
+                {
+                    p.iter_mut().zip(gp).for_each(|(v, d)| *v -= lr * d);
+                }
+                assert_eq!(loss.to_bits(), want.to_bits(), "{k:?} {}", act.name());
+                assert!(
+                    stepped == by_hand,
+                    "{k:?} {}: the step's weights differ",
+                    act.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn backward_matches_finite_differences() {
     // Every weight and bias of a 7-6-5-4 network, batch 5, with tanh, sigmoid and ReLU
     // (whose pre-activations here stay clear of the kink under a step of h): central
