@@ -1316,6 +1316,27 @@ fn times_that_no_measurement_gives_are_refused_everywhere() {
 }
 
 #[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // `weightinit … | head`: the reader is gone before the JSON is printed. The
+    // process ends as `cat` would, by SIGPIPE, with nothing on standard error
+    // (Rust ignores SIGPIPE, so a plain `print!` would panic there).
+    use std::os::unix::process::ExitStatusExt;
+    let d = scratch();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weightinit"))
+        .args(["experiment", "--init", "all", "--json"])
+        .current_dir(d.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(o.status.signal(), Some(13), "{:?}", o.status);
+}
+
+#[test]
 fn control_characters_in_ids_never_reach_the_terminal_raw() {
     let d = scratch();
     let d = d.path();

@@ -48,6 +48,7 @@ impl CliError {
 
 /// Parses the arguments, runs the command, and maps errors to exit codes.
 pub fn main() -> ExitCode {
+    signals::default_sigpipe();
     let cli = match args::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -33,6 +33,15 @@ pub fn install() {
     });
 }
 
+/// Lets a write into a closed pipe end the process quietly, as it ends `cat`
+/// (`weightinit compare … | head`): Rust ignores SIGPIPE, so every `print!`
+/// into the closed pipe would panic instead. The default action is emulated
+/// from a handler (signal-hook), so no `unsafe` is needed here.
+pub fn default_sigpipe() {
+    let always = Arc::new(AtomicBool::new(true));
+    let _ = signal_hook::flag::register_conditional_default(signal_hook::consts::SIGPIPE, always);
+}
+
 /// The signal caught, if any.
 pub fn caught() -> Option<i32> {
     let n = FLAGS.get()?.which.load(Ordering::Relaxed);
