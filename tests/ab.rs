@@ -3,8 +3,11 @@
 //! `ab` uses (`--list`, `--exact ID`, `--output-format bencher`) and reports
 //! a time fixed by its source. Two commits differ in that time, so the
 //! verdicts and exit codes are exact, and each build takes a second.
+mod common;
+
+use common::{fixture_crate, git, scratch};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// The fake bench: `TIMES` is (ID, ns) per benchmark.
@@ -36,51 +39,26 @@ fn main() {{
     )
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args([
-            "-c",
-            "user.name=ab-test",
-            "-c",
-            "user.email=ab@test.invalid",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(o.status.success(), "git {args:?}: {o:?}");
-}
-
 /// A repository with two commits: the second makes `fixture/op/1` 1.5×
 /// slower and leaves `fixture/other/1` as it was.
-fn scratch_repo(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("weightinit-ab-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(d.join("benches")).unwrap();
-    std::fs::create_dir_all(d.join("src")).unwrap();
-    std::fs::write(
-        d.join("Cargo.toml"),
-        "[package]\nname = \"abfixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [[bench]]\nname = \"fake\"\nharness = false\n",
-    )
-    .unwrap();
-    std::fs::write(d.join("src/lib.rs"), "").unwrap();
-    std::fs::write(d.join(".gitignore"), "target/\n").unwrap();
-    std::fs::write(
-        d.join("benches/fake.rs"),
-        bench_source(&[("fixture/op/1", 1000), ("fixture/other/1", 2000)]),
-    )
-    .unwrap();
-    git(&d, &["init", "-q"]);
-    git(&d, &["add", "."]);
-    git(&d, &["commit", "-q", "-m", "base"]);
+fn scratch_repo(name: &str) -> tempfile::TempDir {
+    let t = scratch(&format!("weightinit-ab-{name}-"));
+    let d = t.path();
+    fixture_crate(
+        d,
+        "abfixture",
+        &bench_source(&[("fixture/op/1", 1000), ("fixture/other/1", 2000)]),
+    );
+    git(d, &["init", "-q"]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "base"]);
     std::fs::write(
         d.join("benches/fake.rs"),
         bench_source(&[("fixture/op/1", 1500), ("fixture/other/1", 2000)]),
     )
     .unwrap();
-    git(&d, &["commit", "-q", "-am", "slower"]);
-    d
+    git(d, &["commit", "-q", "-am", "slower"]);
+    t
 }
 
 fn ab(dir: &Path, args: &[&str]) -> Output {
@@ -115,7 +93,8 @@ fn row<'a>(v: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn a_slower_commit_exits_1_and_names_the_benchmark() {
-    let d = scratch_repo("slower");
+    let t = scratch_repo("slower");
+    let d = t.path();
     let all = [
         "--filter",
         "fixture",
@@ -126,7 +105,7 @@ fn a_slower_commit_exits_1_and_names_the_benchmark() {
         "--format",
         "json",
     ];
-    let o = ab(&d, &[&["HEAD~1", "HEAD"][..], &all].concat());
+    let o = ab(d, &[&["HEAD~1", "HEAD"][..], &all].concat());
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let v = json(&o);
     assert_eq!(v["schema"], 2);
@@ -146,16 +125,16 @@ fn a_slower_commit_exits_1_and_names_the_benchmark() {
     assert_eq!(row(&v, "fixture/other/1")["verdict"], "same");
 
     // The other way round it is faster, and nothing is slower: exit 0.
-    let o = ab(&d, &[&["HEAD", "HEAD~1"][..], &all].concat());
+    let o = ab(d, &[&["HEAD", "HEAD~1"][..], &all].concat());
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert_eq!(row(&json(&o), "fixture/op/1")["verdict"], "faster");
 
     // One revision on both sides is quiet.
-    let o = ab(&d, &[&["HEAD", "HEAD"][..], &all].concat());
+    let o = ab(d, &[&["HEAD", "HEAD"][..], &all].concat());
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     // A threshold above the change lets it pass; text output names the verdicts.
     let o = ab(
-        &d,
+        d,
         &[
             "HEAD~1",
             "HEAD",
@@ -175,12 +154,12 @@ fn a_slower_commit_exits_1_and_names_the_benchmark() {
         text.contains("fixture/op/1") && text.contains("0 slower, 0 faster, 1 same"),
         "{text}"
     );
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
 fn the_working_tree_is_the_default_new_side() {
-    let d = scratch_repo("worktree");
+    let t = scratch_repo("worktree");
+    let d = t.path();
     // Uncommitted: op back to 1000, other 2× slower.
     std::fs::write(
         d.join("benches/fake.rs"),
@@ -188,7 +167,7 @@ fn the_working_tree_is_the_default_new_side() {
     )
     .unwrap();
     let o = ab(
-        &d,
+        d,
         &[
             "HEAD",
             "--filter",
@@ -207,14 +186,14 @@ fn the_working_tree_is_the_default_new_side() {
     assert_eq!(row(&v, "fixture/op/1")["verdict"], "faster");
     assert_eq!(row(&v, "fixture/other/1")["verdict"], "slower");
     assert_eq!(row(&v, "fixture/other/1")["ratio"], 2.0);
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
 fn bad_input_and_broken_builds_exit_2() {
-    let d = scratch_repo("bad");
+    let t = scratch_repo("bad");
+    let d = t.path();
     let fails = |args: &[&str], needle: &str| {
-        let o = ab(&d, args);
+        let o = ab(d, args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(
@@ -236,13 +215,10 @@ fn bad_input_and_broken_builds_exit_2() {
     );
     // A revision whose benches do not build is named.
     std::fs::write(d.join("benches/fake.rs"), "fn main() { not rust }").unwrap();
-    git(&d, &["commit", "-q", "-am", "broken"]);
+    git(d, &["commit", "-q", "-am", "broken"]);
     fails(&["HEAD~1", "HEAD", "--filter", "op"], "`HEAD`");
     // Outside a git repository.
-    let plain = std::env::temp_dir().join(format!("weightinit-ab-{}-plain", std::process::id()));
-    std::fs::create_dir_all(&plain).unwrap();
-    let o = ab(&plain, &["HEAD"]);
+    let plain = scratch("weightinit-ab-plain-");
+    let o = ab(plain.path(), &["HEAD"]);
     assert_eq!(o.status.code(), Some(2));
-    let _ = std::fs::remove_dir_all(&plain);
-    let _ = std::fs::remove_dir_all(&d);
 }

@@ -5,6 +5,9 @@
 //! slice to slice (the same for the two slices of a round, near enough)
 //! and 1% of independent noise, both from a counter in the fixture (fixed
 //! seed, so every run sees the same sequence).
+mod common;
+
+use common::{fixture_crate, git, scratch};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -52,40 +55,13 @@ fn main() {{
     )
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("git")
-        .args([
-            "-c",
-            "user.name=bisect-test",
-            "-c",
-            "user.email=b@test.invalid",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(o.status.success(), "git {args:?}: {o:?}");
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
 /// A repository with one commit per entry of `history` (the op's time, and
 /// whether that commit is broken); returns it and the commits, oldest first.
 fn repo(name: &str, history: &[(f64, bool)], drift: f64) -> (tempfile::TempDir, Vec<String>) {
-    let d = tempfile::Builder::new()
-        .prefix(&format!("weightinit-bisect-{name}-"))
-        .tempdir()
-        .unwrap();
+    let d = scratch(&format!("weightinit-bisect-{name}-"));
     let r = d.path();
-    std::fs::create_dir_all(r.join("benches")).unwrap();
-    std::fs::create_dir_all(r.join("src")).unwrap();
-    std::fs::write(
-        r.join("Cargo.toml"),
-        "[package]\nname = \"bisectfixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [[bench]]\nname = \"fake\"\nharness = false\n",
-    )
-    .unwrap();
-    std::fs::write(r.join("src/lib.rs"), "").unwrap();
-    std::fs::write(r.join(".gitignore"), "target/\n").unwrap();
+    // Each commit below writes its own bench.
+    fixture_crate(r, "bisectfixture", "");
     git(r, &["init", "-q"]);
     let mut commits = Vec::new();
     for (i, &(op, broken)) in history.iter().enumerate() {

@@ -16,6 +16,8 @@
 //! runs, signals, list and clean); sizes and loops (experiment, train, IDX,
 //! LSUV, orthogonal, criterion walks, results files); values (zero, tiny and
 //! negative times, control characters); critcmp's real files; messages.
+mod common;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -32,10 +34,7 @@ fn is_root() -> bool {
 }
 
 fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("weightinit-hostile-")
-        .tempdir()
-        .expect("a scratch directory")
+    common::scratch("weightinit-hostile-")
 }
 
 /// Every entry under `dir`: (type, mode, size, content or link target).
@@ -709,40 +708,10 @@ fn ab_repo(d: &Path) -> PathBuf {
 /// A one-commit crate whose only bench is `bench` (a `main` of benches/fake.rs).
 fn ab_repo_with(d: &Path, bench: &str) -> PathBuf {
     let r = d.join("repo");
-    std::fs::create_dir_all(r.join("benches")).unwrap();
-    std::fs::create_dir_all(r.join("src")).unwrap();
-    std::fs::write(
-        r.join("Cargo.toml"),
-        "[package]\nname = \"abfixture\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [[bench]]\nname = \"fake\"\nharness = false\n",
-    )
-    .unwrap();
-    std::fs::write(r.join("src/lib.rs"), "").unwrap();
-    std::fs::write(r.join(".gitignore"), "target/\n").unwrap();
-    std::fs::write(r.join("benches/fake.rs"), bench).unwrap();
-    for args in [
-        vec!["init", "-q"],
-        vec!["add", "."],
-        vec![
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t.invalid",
-            "commit",
-            "-q",
-            "-m",
-            "base",
-        ],
-    ] {
-        assert!(
-            Command::new("git")
-                .args(&args)
-                .current_dir(&r)
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
+    common::fixture_crate(&r, "abfixture", bench);
+    common::git(&r, &["init", "-q"]);
+    common::git(&r, &["add", "."]);
+    common::git(&r, &["commit", "-q", "-m", "base"]);
     r
 }
 
@@ -758,12 +727,7 @@ fn processes_running_from(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn head_sha(repo: &Path) -> String {
-    let o = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(repo)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
+    common::git(repo, &["rev-parse", "HEAD"])
 }
 
 fn ab(repo: &Path, cache: &Path, args: &[&str]) -> Output {
