@@ -72,7 +72,7 @@ fn a_step_is_the_gradients_then_sgd() {
     // itself; it must give what `gradients` then `θ ← θ − η·∂θ` give. The same
     // bytes: the store computes (−η·∂W) + W, the SGD pass W − η·∂W, and with a
     // batch within one KC slab ∂W is summed in one piece either way. Both
-    // backends, three activations, two steps (the second on the first's packs).
+    // backends, three activations, two steps on one workspace.
     let (net0, x, y) = small();
     let data = Dataset {
         x: x.clone(),
