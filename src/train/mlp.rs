@@ -68,8 +68,8 @@ pub struct Workspace {
 }
 
 /// `W_l` and `W_lᵀ` readied once per step ([`Backend::prepare`]) for the
-/// products of every row block: packing them in each block instead took
-/// 8% of a two-thread step.
+/// products of every row block: packing them in each block instead took 8%
+/// of a two-thread run's cycles under perf.
 #[derive(Debug, Default)]
 struct LayerPacks {
     w: PreparedB,
@@ -171,13 +171,17 @@ fn shard_rows(rows: usize, k: Backend) -> usize {
     rows.div_ceil(shards).max(1)
 }
 
-/// Runs `f` on every shard: over the rayon pool on the fast backend, in
-/// order on the naive one.
-fn each_shard(shards: Vec<Shard<'_>>, k: Backend, f: impl Fn(Shard<'_>) + Sync + Send) {
+/// Runs `f` on every item (row blocks, layers): over the rayon pool on the
+/// fast backend, in order on the naive one.
+fn each<T: Send>(items: impl IntoIterator<Item = T>, k: Backend, f: impl Fn(T) + Sync + Send) {
     use rayon::prelude::*;
     match k {
-        Backend::Naive => shards.into_iter().for_each(f),
-        Backend::Fast => shards.into_par_iter().for_each(f),
+        Backend::Naive => items.into_iter().for_each(f),
+        Backend::Fast => items
+            .into_iter()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .for_each(f),
     }
 }
 
@@ -209,13 +213,7 @@ impl Mlp {
                 k.prepare(w.t(), &mut p.wt);
             }
         };
-        match k {
-            Backend::Naive => packs.iter_mut().enumerate().for_each(one),
-            Backend::Fast => {
-                use rayon::prelude::*;
-                packs.par_iter_mut().enumerate().for_each(one)
-            }
-        }
+        each(packs.iter_mut().enumerate(), k, one);
     }
 
     /// Forward pass of one shard's rows `x`, with the weights readied in
@@ -263,7 +261,7 @@ impl Mlp {
         self.prepare(&mut packs, false, k);
         let per = shard_rows(rows, k);
         let f = self.sizes[0];
-        each_shard(ws.shards(&self.sizes, per), k, |mut sh| {
+        each(ws.shards(&self.sizes, per), k, |mut sh| {
             let xs = &x[sh.r0 * f..(sh.r0 + sh.rows) * f];
             self.forward_rows(xs, &mut sh, &packs, act, k);
         });
@@ -306,15 +304,9 @@ impl Mlp {
         let rows = y.len();
         let work = grads.w.iter_mut().zip(grads.b.iter_mut()).enumerate();
         let layer = |(l, (gw, gb)): (usize, (&mut Vec<f32>, &mut Vec<f32>))| {
-            weight_grads(&self.sizes, l, x, rows, ws, k, gw, gb);
+            weight_product(&self.sizes, l, x, rows, ws, k, (1.0, 0.0), gw, gb);
         };
-        match k {
-            Backend::Naive => work.for_each(layer),
-            Backend::Fast => {
-                use rayon::prelude::*;
-                work.collect::<Vec<_>>().into_par_iter().for_each(layer)
-            }
-        }
+        each(work, k, layer);
         loss
     }
 
@@ -349,25 +341,11 @@ impl Mlp {
             .enumerate();
         let ws_ref = &*ws;
         let layer = |(l, ((w, b), db)): (usize, (LayerMut, &mut Vec<f32>))| {
-            let (input, delta) = layer_operands(sizes, l, &x, ws_ref);
-            k.matmul(
-                -lr,
-                MatRef::row_major(input, n, sizes[l]).expect(SHAPES_OK).t(),
-                MatRef::row_major(delta, n, sizes[l + 1]).expect(SHAPES_OK),
-                1.0,
-                &mut MatMut::row_major(w, sizes[l], sizes[l + 1]).expect(SHAPES_OK),
-            );
             db.resize(sizes[l + 1], 0.0);
-            column_sums(delta, sizes[l + 1], db);
+            weight_product(sizes, l, &x, n, ws_ref, k, (-lr, 1.0), w, db);
             sgd(b, db, lr);
         };
-        match k {
-            Backend::Naive => work.for_each(layer),
-            Backend::Fast => {
-                use rayon::prelude::*;
-                work.collect::<Vec<_>>().into_par_iter().for_each(layer)
-            }
-        }
+        each(work, k, layer);
         ws.x = x;
         ws.db = db;
         loss
@@ -452,13 +430,7 @@ impl Mlp {
                 }
             }
         };
-        match k {
-            Backend::Naive => shards.into_iter().for_each(run),
-            Backend::Fast => {
-                use rayon::prelude::*;
-                shards.into_par_iter().for_each(run)
-            }
-        }
+        each(shards, k, run);
         ws.x = xs;
         ws.y = ys;
         ws.packs = packs;
@@ -527,44 +499,37 @@ impl Batch<'_> {
 /// A layer's weights and biases (or their gradients), mutably.
 type LayerMut<'a> = (&'a mut Vec<f32>, &'a mut Vec<f32>);
 
-/// Layer `l`'s input `h_{l−1}` and its `δ_l`, after [`Mlp::backprop`] left
-/// them in the workspace; `x` is the batch's input.
-fn layer_operands<'w>(
-    sizes: &[usize],
-    l: usize,
-    x: &'w [f32],
-    ws: &'w Workspace,
-) -> (&'w [f32], &'w [f32]) {
-    let layers = sizes.len() - 1;
-    let delta: &[f32] = if l + 1 == layers { &ws.h[l] } else { &ws.d[l] };
-    let input: &[f32] = if l == 0 { x } else { &ws.h[l - 1] };
-    (input, delta)
-}
-
-/// `∂W_l = h_{l−1}ᵀ·δ_l` over the whole batch (one GEMM), and `∂b_l`, after
-/// [`Mlp::backprop`] left `δ_l` in the workspace; `x` is the batch's input.
-#[cfg(test)]
+/// `C ← α·h_{l−1}ᵀ·δ_l + β·C` over the whole batch (one GEMM) and `∂b_l =
+/// Σ_rows δ_l` into `db`, after [`Mlp::backprop`] left `δ_l` in the
+/// workspace; `x` is the batch's input. With `α = 1`, `β = 0` and C = `∂W_l`
+/// it gives the gradient; with `α = −η`, `β = 1` and C = `W_l`, the update.
 #[allow(clippy::too_many_arguments)]
-fn weight_grads(
+fn weight_product(
     sizes: &[usize],
     l: usize,
     x: &[f32],
     rows: usize,
     ws: &Workspace,
     k: Backend,
-    gw: &mut [f32],
-    gb: &mut [f32],
+    (alpha, beta): (f32, f32),
+    c: &mut [f32],
+    db: &mut [f32],
 ) {
     let (fan_in, fan_out) = (sizes[l], sizes[l + 1]);
-    let (input, delta) = layer_operands(sizes, l, x, ws);
+    let delta: &[f32] = if l + 2 == sizes.len() {
+        &ws.h[l]
+    } else {
+        &ws.d[l]
+    };
+    let input: &[f32] = if l == 0 { x } else { &ws.h[l - 1] };
     k.matmul(
-        1.0,
+        alpha,
         MatRef::row_major(input, rows, fan_in).expect(SHAPES_OK).t(),
         MatRef::row_major(delta, rows, fan_out).expect(SHAPES_OK),
-        0.0,
-        &mut MatMut::row_major(gw, fan_in, fan_out).expect(SHAPES_OK),
+        beta,
+        &mut MatMut::row_major(c, fan_in, fan_out).expect(SHAPES_OK),
     );
-    column_sums(delta, fan_out, gb);
+    column_sums(delta, fan_out, db);
 }
 
 /// `θ ← θ − lr·∂θ`, element by element.
