@@ -186,7 +186,7 @@ fn take(r: &mut dyn Read, n: u64, path: &Path) -> Result<Vec<u8>, IdxError> {
     Ok(out)
 }
 
-/// Bytes decompressed and handed on at a time by [`read_with`].
+/// Bytes decompressed and handed on at a time by [`read_into`].
 const CHUNK: usize = 1 << 16;
 
 /// An IDX array of unsigned bytes: its dimensions and its data.
@@ -201,30 +201,16 @@ pub(crate) struct IdxArray {
 /// Reads an IDX file of unsigned bytes with `ndims` dimensions.
 pub(crate) fn read(path: &Path, ndims: u8) -> Result<IdxArray, IdxError> {
     let mut data = Vec::new();
-    let dims = read_with(path, ndims, &mut data, |b| b)?;
+    let dims = read_into(path, ndims, &mut data)?;
     Ok(IdxArray { dims, data })
-}
-
-/// Reads an IDX file of unsigned bytes as `f32` values `byte / 255`, converted
-/// chunk by chunk as they are decompressed: no byte copy of the whole file
-/// is held beside the floats.
-pub(crate) fn read_scaled(path: &Path, ndims: u8) -> Result<(Vec<usize>, Vec<f32>), IdxError> {
-    let mut x = Vec::new();
-    let dims = read_with(path, ndims, &mut x, |p| p as f32 / 255.0)?;
-    Ok((dims, x))
 }
 
 /// Reads the header of an IDX file of unsigned bytes with `ndims`
 /// dimensions, reserves `out` for the values it declares (at most
-/// [`MAX_BYTES`]), then appends them through `convert` as they are
-/// decompressed, [`CHUNK`] bytes at a time; returns the dimensions. Exactly
-/// the declared bytes are read, and one more is an error.
-fn read_with<T>(
-    path: &Path,
-    ndims: u8,
-    out: &mut Vec<T>,
-    convert: impl Fn(u8) -> T,
-) -> Result<Vec<usize>, IdxError> {
+/// [`MAX_BYTES`]), then appends them as they are decompressed, [`CHUNK`]
+/// bytes at a time; returns the dimensions. Exactly the declared bytes are
+/// read, and one more is an error.
+fn read_into(path: &Path, ndims: u8, out: &mut Vec<u8>) -> Result<Vec<usize>, IdxError> {
     let p = || path.to_path_buf();
     let mut r = open(path)?;
     let head = take(&mut r, 4, path)?;
@@ -292,7 +278,7 @@ fn read_with<T>(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(io(e)),
         };
-        out.extend(buf[..n].iter().map(|&b| convert(b)));
+        out.extend_from_slice(&buf[..n]);
         got += n as u64;
     }
     if !take(&mut r, 1, path)?.is_empty() {
@@ -306,7 +292,7 @@ fn read_with<T>(
 
 /// Images and labels as a dataset: features pixel/255, labels checked to be digits.
 pub(crate) fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, IdxError> {
-    let (dims, x) = read_scaled(images, 3)?;
+    let IdxArray { dims, data } = read(images, 3)?;
     let lb = read(labels, 1)?;
     if dims[0] != lb.dims[0] {
         return Err(IdxError::Dims {
@@ -327,7 +313,8 @@ pub(crate) fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, IdxErro
         });
     }
     Ok(Dataset {
-        x,
+        pixels: data,
+        white: 255,
         y: lb.data,
         features: dims[1] * dims[2],
         classes: 10,

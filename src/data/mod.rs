@@ -1,6 +1,7 @@
 //! Labelled data sets for [`train`](crate::train): the embedded digits and MNIST's IDX files.
 //!
-//! Features are row-major `f32` in [0, 1]; labels are class indices.
+//! Features are 8-bit pixels, row-major, read as `pixel / white` in [0, 1]
+//! when a batch is gathered ([`Dataset`]); labels are class indices.
 //!
 //! [`open`] takes what the command line's `--data` takes: `digits`, a named
 //! set in the IDX format (`fashion-mnist`, `mnist`), or a directory of the
@@ -31,11 +32,19 @@ pub(crate) const DIGITS_ROWS: usize = 1797;
 /// Training rows of the digits split (the rest test).
 pub(crate) const DIGITS_TRAIN: usize = 1437;
 
-/// Rows of features with a label each.
+/// Rows of 8-bit pixels with a label each; a feature is `pixel / white`.
+///
+/// The pixels stay bytes until a batch is gathered: a quarter of the memory
+/// of `f32` features, and a quarter of the bytes each training step pulls
+/// from memory for its randomly chosen rows (one run on Fashion-MNIST ran
+/// 1.09× as fast on one thread). `p as f32 / white as f32` is the value the
+/// features had when they were stored as floats, to the bit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
-    /// Row-major `len × features`.
-    pub x: Vec<f32>,
+    /// Row-major `len × features` pixels.
+    pub pixels: Vec<u8>,
+    /// The pixel read as 1.0 (at least 1): 255 for IDX images, 16 for the digits.
+    pub white: u8,
     /// One label per row, `< classes`.
     pub y: Vec<u8>,
     /// Features per row.
@@ -55,15 +64,35 @@ impl Dataset {
         self.y.is_empty()
     }
 
-    /// Row `i`'s features.
-    pub fn row(&self, i: usize) -> &[f32] {
-        &self.x[i * self.features..(i + 1) * self.features]
+    /// Row `i`'s features, `pixel / white`, into `out` (`features` long).
+    pub fn row_into(&self, i: usize, out: &mut [f32]) {
+        let white = f32::from(self.white);
+        let row = &self.pixels[i * self.features..(i + 1) * self.features];
+        for (o, &p) in out.iter_mut().zip(row) {
+            *o = f32::from(p) / white;
+        }
+    }
+
+    /// The features of the rows `range`, row-major, into `out` (resized to fit).
+    pub fn rows_into(&self, range: std::ops::Range<usize>, out: &mut Vec<f32>) {
+        out.resize(range.len() * self.features, 0.0);
+        for (i, o) in range.zip(out.chunks_exact_mut(self.features.max(1))) {
+            self.row_into(i, o);
+        }
+    }
+
+    /// The features of the rows `range`, row-major.
+    pub fn rows(&self, range: std::ops::Range<usize>) -> Vec<f32> {
+        let mut out = Vec::new();
+        self.rows_into(range, &mut out);
+        out
     }
 
     /// The rows `range` as a new dataset.
     pub fn slice(&self, range: std::ops::Range<usize>) -> Dataset {
         Dataset {
-            x: self.x[range.start * self.features..range.end * self.features].to_vec(),
+            pixels: self.pixels[range.start * self.features..range.end * self.features].to_vec(),
+            white: self.white,
             y: self.y[range].to_vec(),
             features: self.features,
             classes: self.classes,
@@ -275,14 +304,15 @@ pub(crate) fn parse_digits(gz: &[u8]) -> Result<Dataset, String> {
                 ));
             }
             if j < 64 {
-                x.push(v as f32 / 16.0);
+                x.push(v);
             } else {
                 y.push(v);
             }
         }
     }
     Ok(Dataset {
-        x,
+        pixels: x,
+        white: 16,
         y,
         features: 64,
         classes: 10,

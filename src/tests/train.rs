@@ -31,7 +31,10 @@ fn the_embedded_digits_are_scikit_learns() {
     assert_eq!((d.train.len(), d.test.len()), (1437, 360));
     assert_eq!((d.train.features, d.train.classes), (64, 10));
     // The file's first row: 0,0,5,13,9,1,0,0,… label 0; its last label is 8.
-    assert_eq!(&d.train.row(0)[..4], &[0.0, 0.0, 5.0 / 16.0, 13.0 / 16.0]);
+    assert_eq!(
+        &d.train.rows(0..1)[..4],
+        &[0.0, 0.0, 5.0 / 16.0, 13.0 / 16.0]
+    );
     assert_eq!(d.train.y[0], 0);
     assert_eq!(*d.test.y.last().unwrap(), 8);
     let mut counts = [0usize; 10];
@@ -44,7 +47,10 @@ fn the_embedded_digits_are_scikit_learns() {
         counts.iter().all(|&c| (174..=183).contains(&c)),
         "{counts:?}"
     );
-    assert!(d.train.x.iter().all(|&v| (0.0..=1.0).contains(&v)));
+    assert_eq!(d.train.white, 16);
+    assert!(d.train.pixels.iter().all(|&p| p <= 16));
+    let x = d.train.rows(0..d.train.len());
+    assert!(x.iter().all(|&v| (0.0..=1.0).contains(&v)));
 }
 
 /// A small network with random parameters, and a batch.
@@ -74,8 +80,10 @@ fn a_step_is_the_gradients_then_sgd() {
     // batch within one KC slab ∂W is summed in one piece either way. Both
     // backends, three activations, two steps on one workspace.
     let (net0, x, y) = small();
+    // The batch's features as 8-bit pixels, as a data set holds them.
     let data = Dataset {
-        x: x.clone(),
+        pixels: x.iter().map(|v| ((v + 1.0) * 127.5) as u8).collect(),
+        white: 255,
         y: y.clone(),
         features: 7,
         classes: 4,
@@ -90,7 +98,7 @@ fn a_step_is_the_gradients_then_sgd() {
                 let loss = stepped.step(&data, &rows, lr, act, k, &mut ws);
                 let xs: Vec<f32> = rows
                     .iter()
-                    .flat_map(|&r| data.row(r as usize).to_vec())
+                    .flat_map(|&r| data.rows(r as usize..r as usize + 1))
                     .collect();
                 let ys: Vec<u8> = rows.iter().map(|&r| y[r as usize]).collect();
                 let mut g = by_hand.zero_grads();
@@ -280,7 +288,8 @@ fn bad_settings_are_named() {
     let empty = Split {
         name: "x".into(),
         train: Dataset {
-            x: vec![],
+            pixels: vec![],
+            white: 16,
             y: vec![],
             features: 64,
             classes: 10,
@@ -348,8 +357,9 @@ fn mnist_idx_files_load_plain_and_gzipped() {
     assert_eq!((s.train.len(), s.test.len(), s.train.features), (3, 2, 4));
     assert_eq!(s.train.y, vec![7, 0, 9]);
     assert_eq!(s.test.y, vec![3, 4]);
-    assert_eq!(&s.train.x[..4], &[0.0, 1.0, 0.2, 0.4]);
-    assert_eq!(s.test.x[7], 1.0);
+    assert_eq!(&s.train.rows(0..1), &[0.0, 1.0, 0.2, 0.4]);
+    assert_eq!(s.test.rows(0..2)[7], 1.0);
+    assert_eq!((s.train.white, s.test.pixels[7]), (255, 255));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

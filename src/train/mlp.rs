@@ -389,7 +389,7 @@ impl Mlp {
                         .zip(y_own.iter_mut())
                         .zip(&rows[r0..r0 + n])
                     {
-                        dst.copy_from_slice(data.row(r as usize));
+                        data.row_into(r as usize, dst);
                         *yi = data.y[r as usize];
                     }
                     (&*x_own, &*y_own)
@@ -452,28 +452,30 @@ impl Mlp {
         Grads { w: z.w, b: z.b }
     }
 
-    /// The fraction of rows whose largest logit is their label, in blocks of
-    /// [`EVAL_ROWS`] rows, so that the workspace stays small whatever the data
-    /// set (each row's logits are the same bytes at any block size: the GEMM
-    /// sums every element in one order).
-    pub fn accuracy(&self, x: &[f32], y: &[u8], act: Activation, k: Backend) -> f64 {
-        if y.is_empty() {
+    /// The fraction of `data`'s rows whose largest logit is their label, in
+    /// blocks of [`EVAL_ROWS`] rows, so that the workspace stays small
+    /// whatever the data set (each row's logits are the same bytes at any
+    /// block size: the GEMM sums every element in one order).
+    pub fn accuracy(&self, data: &Dataset, act: Activation, k: Backend) -> f64 {
+        if data.is_empty() {
             return 0.0;
         }
         let classes = *self.sizes.last().expect("sizes");
-        let features = self.sizes[0];
         let mut ws = Workspace::default();
+        let mut x = Vec::new();
         let mut hits = 0;
-        for (xs, ys) in x.chunks(EVAL_ROWS * features).zip(y.chunks(EVAL_ROWS)) {
-            self.forward(xs, ys.len(), act, k, &mut ws);
+        for r0 in (0..data.len()).step_by(EVAL_ROWS) {
+            let rows = r0..data.len().min(r0 + EVAL_ROWS);
+            data.rows_into(rows.clone(), &mut x);
+            self.forward(&x, rows.len(), act, k, &mut ws);
             let z = &ws.h[self.layers() - 1];
             hits += z
                 .chunks_exact(classes)
-                .zip(ys)
+                .zip(&data.y[rows])
                 .filter(|(row, label)| argmax(row) == **label as usize)
                 .count();
         }
-        hits as f64 / y.len() as f64
+        hits as f64 / data.len() as f64
     }
 }
 

@@ -299,13 +299,7 @@ pub(crate) fn initial_network(
     }
     if *spec == InitSpec::Lsuv {
         let rows = cfg.batch.min(data.len());
-        lsuv(
-            &mut net,
-            &data.x[..rows * data.features],
-            rows,
-            cfg.activation,
-            k,
-        );
+        lsuv(&mut net, &data.rows(0..rows), rows, cfg.activation, k);
     }
     Ok(net)
 }
@@ -368,8 +362,8 @@ pub(crate) fn train_one(
         init: spec.name(),
         activation: act,
         loss,
-        train_accuracy: net.accuracy(&data.x, &data.y, act, k),
-        test_accuracy: net.accuracy(&split.test.x, &split.test.y, act, k),
+        train_accuracy: net.accuracy(data, act, k),
+        test_accuracy: net.accuracy(&split.test, act, k),
         diverged_at,
     })
 }
