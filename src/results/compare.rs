@@ -349,7 +349,7 @@ pub(crate) fn common_benchmarks(
 }
 
 /// Compares loaded files (path, contents): the benchmarks every file holds
-/// with one definition ([`common_benchmarks`]).
+/// with one definition (`common_benchmarks`).
 pub fn compare(
     files: &[(PathBuf, ResultsFile)],
     threshold_pct: f64,

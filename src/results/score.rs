@@ -66,7 +66,7 @@ pub struct MachineScore {
     pub reference: bool,
     /// Runs the file merges (1: a single run, scored with the allowance).
     pub runs: usize,
-    /// Per area, in [`AREAS`]' order (areas it shares with the reference).
+    /// Per area, in `AREAS`' order (areas it shares with the reference).
     pub areas: Vec<AreaScore>,
     /// The geometric mean of the area scores.
     pub overall: Score,

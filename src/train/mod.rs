@@ -20,7 +20,7 @@
 //! "Xavier") learns; He learns fastest.
 //!
 //! **Threads.** Each initializer's run is independent, and runs go over the
-//! rayon pool. Inside a run, a step ([`mlp`]) splits its batch into one block
+//! rayon pool. Inside a run, a step (`mlp::Mlp::step`) splits its batch into one block
 //! of rows per thread for the forward pass, the softmax and every `δ_l`
 //! (row by row), then runs the layers' `∂W_l = h_{l−1}ᵀ·δ_l` GEMMs over the
 //! whole batch side by side, each updating its layer. A step joins the threads
