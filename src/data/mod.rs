@@ -36,9 +36,9 @@ pub(crate) const DIGITS_TRAIN: usize = 1437;
 ///
 /// The pixels stay bytes until a batch is gathered: a quarter of the memory
 /// of `f32` features, and a quarter of the bytes each training step pulls
-/// from memory for its randomly chosen rows (one run on Fashion-MNIST ran
-/// 1.09× as fast on one thread). `p as f32 / white as f32` is the value the
-/// features had when they were stored as floats, to the bit.
+/// from memory for its randomly chosen rows, a latency-bound gather.
+/// `p as f32 / white as f32` is the value the features had when they were
+/// stored as floats, to the bit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     /// Row-major `len × features` pixels.
@@ -275,7 +275,7 @@ pub(crate) fn parse_digits(gz: &[u8]) -> Result<Dataset, String> {
     flate2::read::GzDecoder::new(gz)
         .read_to_string(&mut text)
         .map_err(|e| format!("digits: cannot decompress: {e}"))?;
-    let mut x = Vec::with_capacity(DIGITS_ROWS * 64);
+    let mut pixels = Vec::with_capacity(DIGITS_ROWS * 64);
     let mut y = Vec::with_capacity(DIGITS_ROWS);
     for (n, line) in text
         .lines()
@@ -304,14 +304,14 @@ pub(crate) fn parse_digits(gz: &[u8]) -> Result<Dataset, String> {
                 ));
             }
             if j < 64 {
-                x.push(v);
+                pixels.push(v);
             } else {
                 y.push(v);
             }
         }
     }
     Ok(Dataset {
-        pixels: x,
+        pixels,
         white: 16,
         y,
         features: 64,
