@@ -112,6 +112,11 @@ impl Backend {
             Backend::Naive => gemm::naive::sgemm(alpha, a, b, beta, c),
             Backend::Fast => {
                 debug_assert_eq!(a.cs, 1, "packed for an A with contiguous rows");
+                debug_assert_eq!(
+                    prepared.packed.shape(),
+                    (b.rows, b.cols),
+                    "prepared from another B"
+                );
                 gemm::sgemm_packed(alpha, a, &prepared.packed, beta, c)
             }
         }

@@ -314,7 +314,7 @@ pub(crate) fn read_pair(images: &Path, labels: &Path) -> Result<Dataset, IdxErro
     }
     Ok(Dataset {
         pixels: data,
-        white: 255,
+        white: std::num::NonZeroU8::MAX,
         y: lb.data,
         features: dims[1] * dims[2],
         classes: 10,

@@ -23,6 +23,7 @@
 pub mod idx;
 
 use std::io::Read;
+use std::num::NonZeroU8;
 use std::path::{Path, PathBuf};
 
 /// The digits file, as scikit-learn ships it.
@@ -43,8 +44,9 @@ pub(crate) const DIGITS_TRAIN: usize = 1437;
 pub struct Dataset {
     /// Row-major `len × features` pixels.
     pub pixels: Vec<u8>,
-    /// The pixel read as 1.0 (at least 1): 255 for IDX images, 16 for the digits.
-    pub white: u8,
+    /// The pixel read as 1.0: 255 for IDX images, 16 for the digits (never
+    /// 0, so no feature is infinite or NaN).
+    pub white: NonZeroU8,
     /// One label per row, `< classes`.
     pub y: Vec<u8>,
     /// Features per row.
@@ -66,7 +68,7 @@ impl Dataset {
 
     /// Row `i`'s features, `pixel / white`, into `out` (`features` long).
     pub fn row_into(&self, i: usize, out: &mut [f32]) {
-        let white = f32::from(self.white);
+        let white = f32::from(self.white.get());
         let row = &self.pixels[i * self.features..(i + 1) * self.features];
         for (o, &p) in out.iter_mut().zip(row) {
             *o = f32::from(p) / white;
@@ -312,7 +314,7 @@ pub(crate) fn parse_digits(gz: &[u8]) -> Result<Dataset, String> {
     }
     Ok(Dataset {
         pixels,
-        white: 16,
+        white: const { NonZeroU8::new(16).unwrap() },
         y,
         features: 64,
         classes: 10,

@@ -216,6 +216,11 @@ impl PackedB {
         p
     }
 
+    /// `(k, n)`: the shape of the B this holds.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.k, self.n)
+    }
+
     /// Packs `b` in place of what this held, reusing its buffer.
     pub fn repack(&mut self, b: MatRef) {
         let (k, n) = (b.rows, b.cols);

@@ -9,6 +9,7 @@ use crate::init::InitSpec;
 use crate::train::mlp::{Mlp, Workspace};
 use crate::train::{self, TrainConfig, TrainRun};
 use std::io::Write;
+use std::num::NonZeroU8;
 use std::sync::atomic::AtomicUsize;
 
 fn specs(names: &[&str]) -> Vec<InitSpec> {
@@ -47,7 +48,7 @@ fn the_embedded_digits_are_scikit_learns() {
         counts.iter().all(|&c| (174..=183).contains(&c)),
         "{counts:?}"
     );
-    assert_eq!(d.train.white, 16);
+    assert_eq!(d.train.white.get(), 16);
     assert!(d.train.pixels.iter().all(|&p| p <= 16));
     let x = d.train.rows(0..d.train.len());
     assert!(x.iter().all(|&v| (0.0..=1.0).contains(&v)));
@@ -83,7 +84,7 @@ fn a_step_is_the_gradients_then_sgd() {
     // The batch's features as 8-bit pixels, as a data set holds them.
     let data = Dataset {
         pixels: x.iter().map(|v| ((v + 1.0) * 127.5) as u8).collect(),
-        white: 255,
+        white: NonZeroU8::MAX,
         y: y.clone(),
         features: 7,
         classes: 4,
@@ -289,7 +290,7 @@ fn bad_settings_are_named() {
         name: "x".into(),
         train: Dataset {
             pixels: vec![],
-            white: 16,
+            white: NonZeroU8::MAX,
             y: vec![],
             features: 64,
             classes: 10,
@@ -359,7 +360,7 @@ fn mnist_idx_files_load_plain_and_gzipped() {
     assert_eq!(s.test.y, vec![3, 4]);
     assert_eq!(&s.train.rows(0..1), &[0.0, 1.0, 0.2, 0.4]);
     assert_eq!(s.test.rows(0..2)[7], 1.0);
-    assert_eq!((s.train.white, s.test.pixels[7]), (255, 255));
+    assert_eq!((s.train.white.get(), s.test.pixels[7]), (255, 255));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
