@@ -314,7 +314,8 @@ impl Mlp {
     /// gathered by the row blocks that use it, the gradients are those of
     /// [`Mlp::gradients`], and the layers are updated side by side,
     /// `θ ← θ − lr·∂θ`, `W_l` by the GEMM that computes `∂W_l` (see the
-    /// module doc). So a step joins the threads twice. Returns the batch loss
+    /// module doc). So a step joins the threads three times: after packing the
+    /// weights, after the row blocks, after the updates. Returns the batch loss
     /// before the update; a loss that is not finite updates nothing.
     pub fn step(
         &mut self,
