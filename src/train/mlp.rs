@@ -519,11 +519,9 @@ fn weight_product(
     db: &mut [f32],
 ) {
     let (fan_in, fan_out) = (sizes[l], sizes[l + 1]);
-    let delta: &[f32] = if l + 2 == sizes.len() {
-        &ws.h[l]
-    } else {
-        &ws.d[l]
-    };
+    let last = l + 1 == sizes.len() - 1;
+    // δ_L was left in the logits' buffer, the hidden layers' δ_l in d.
+    let delta: &[f32] = if last { &ws.h[l] } else { &ws.d[l] };
     let input: &[f32] = if l == 0 { x } else { &ws.h[l - 1] };
     k.matmul(
         alpha,

@@ -31,10 +31,11 @@
 //! per-thread `∂W` would also scale, but would change the sums' order with the
 //! thread count.) On a 2-core Zen 3 one He run on Fashion-MNIST takes 1.7×
 //! less time on 2 threads than on 1 when the two cores are near (a cache
-//! line's round trip between them about 110 ns). Each step, a thread reads the
-//! weights, packs and rows that the other has just written, of the order of a
-//! megabyte; on cores far apart (about 480 ns) a step takes a third longer,
-//! and the run gains only 1.35×.
+//! line's round trip between them about 110 ns). Each step, a thread reads
+//! weights the other has just updated (0.44 MB of them on Fashion-MNIST),
+//! their packed copies, and rows the other has just gathered; on cores far
+//! apart (about 480 ns) a step takes a third longer, and the run gains only
+//! 1.3–1.4×.
 #![forbid(unsafe_code)]
 
 pub(crate) mod mlp;
